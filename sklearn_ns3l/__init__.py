@@ -1,0 +1,16 @@
+"""NS3L: negative sampling in semi-supervised learning, for scikit-learn."""
+
+from ._classifier import NS3LClassifier
+from ._loss import ns3l_loss
+from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
+from .selectors import ThresholdSelector
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NS3LClassifier",
+    "ThresholdSelector",
+    "labelled_accuracy_score",
+    "labelled_accuracy_scorer",
+    "ns3l_loss",
+]

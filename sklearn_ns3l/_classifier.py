@@ -1,0 +1,411 @@
+"""NS3LClassifier: a scikit-learn classifier trained with negative sampling."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._networks import MLP, SmallCNN, image_shape_3d, n_inputs
+from ._scoring import labelled_accuracy_score, unlabelled_mask
+from ._training import EpochProgress, NS3LNet, SemiSupervisedData
+from .selectors import SELECTORS, BaseNegativeSelector
+
+__all__ = ["NS3LClassifier"]
+
+_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+def _softmax64(logits: torch.Tensor) -> torch.Tensor:
+    # float64 so that every row of predict_proba sums to 1 to machine precision.
+    return torch.softmax(logits.double(), dim=1)
+
+
+class NS3LClassifier(ClassifierMixin, BaseEstimator):
+    """Semi-supervised neural classifier with negative sampling (NS3L).
+
+    Labelled rows train the network with cross-entropy. Each unlabelled row
+    ``u`` gets negative labels ``N(u)``, classes it almost surely is not, and
+    adds ``-log(1 - sum_{k in N(u)} p_k(u))`` to the loss, weighted by
+    ``ns_weight`` with a ramp-up. By default ``N(u)`` holds the classes whose
+    probability under the current network is below ``T``. Targets use -1 for
+    unlabelled rows, as in :mod:`sklearn.semi_supervised`.
+
+    Parameters
+    ----------
+    selector : {"threshold", "supervised"}, BaseNegativeSelector or None, \
+            default="threshold"
+        How negative labels are chosen. ``"threshold"`` is the paper's method
+        (with threshold ``T``). ``None`` or ``"supervised"`` train on the
+        labelled rows only, the baseline. A selector object is cloned and
+        used as given (its own parameters apply, not ``T``).
+    T : float, default=0.04
+        Probability threshold of the ``"threshold"`` selector, in (0, 1). The
+        paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
+    ns_weight : float, default=1.0
+        Weight ``lambda`` of the NS3L term, >= 0.
+    rampup_epochs : float, default=5.0
+        The NS3L weight rises as ``exp(-5 (1 - t / rampup_epochs)^2)`` over
+        this many epochs; 0 starts at full weight.
+    labelled_fraction : float, default=0.5
+        Share of each training batch drawn from the labelled rows; the rest
+        comes from the unlabelled pool, which is cycled. One epoch is one pass
+        over the labelled rows.
+    module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
+        The network. None picks a small CNN for images (3-D or 4-D ``X``, or
+        ``image_shape`` given) and an MLP otherwise. A module instance must
+        output one logit per class; it is copied in ``fit``.
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or ``(channels, height, width)`` of each sample
+        when ``X`` holds flattened images.
+    max_epochs : int, default=50
+        Passes over the labelled rows.
+    batch_size : int, default=100
+        Rows per training batch (labelled and unlabelled together).
+    lr : float, default=6e-4
+        Learning rate (the paper's value, for Adam).
+    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
+        available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, batching and selectors. The
+        same integer gives the same predictions.
+    verbose : int, default=0
+        Above 0, a progress bar over epochs.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (-1 excluded).
+    n_features_in_ : int
+        Number of features (for images, the size of the second axis of ``X``).
+    input_shape_ : tuple of int
+        Shape of one sample of ``X`` as seen in ``fit``.
+    selector_ : BaseNegativeSelector or None
+        The selector used in training; None for the supervised baseline.
+    net_ : NS3LNet
+        The trained skorch net.
+    module_ : torch.nn.Module
+        The trained network.
+    history_ : skorch.History
+        Per epoch: ``train_loss`` (the full objective), ``supervised_loss``,
+        ``ns3l_loss`` (before weighting), ``ns_weight`` and
+        ``negatives_per_sample`` (mean size of ``N(u)``), e.g.
+        ``history_[:, "ns3l_loss"]``.
+    n_labelled_ : int
+        Labelled rows seen in ``fit``.
+    n_unlabelled_ : int
+        Unlabelled rows seen in ``fit``.
+
+    See Also
+    --------
+    sklearn.semi_supervised.SelfTrainingClassifier : Pseudo-labelling around
+        any classifier.
+    sklearn_ns3l.labelled_accuracy_scorer : Scoring for semi-supervised
+        cross-validation.
+
+    References
+    ----------
+    J. Chen, V. Shah and A. Kyrillidis, "Negative Sampling in Semi-Supervised
+    Learning", ICML 2020. arXiv:1911.05166.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ns3l import NS3LClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16.0
+    >>> y_semi = y.copy()
+    >>> y_semi[np.random.RandomState(0).rand(len(y)) < 0.7] = -1
+    >>> clf = NS3LClassifier(max_epochs=5, random_state=0).fit(X, y_semi)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    >>> clf.score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "selector": [
+            None,
+            StrOptions(set(SELECTORS) | {"supervised"}),
+            BaseNegativeSelector,
+        ],
+        "T": [Interval(Real, 0, 1, closed="neither")],
+        "ns_weight": [Interval(Real, 0, None, closed="left")],
+        "rampup_epochs": [Interval(Real, 0, None, closed="left")],
+        "labelled_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "module": [None, StrOptions({"cnn", "mlp"}), HasMethods(["forward"])],
+        "image_shape": [None, tuple, list],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        selector="threshold",
+        *,
+        T=0.04,
+        ns_weight=1.0,
+        rampup_epochs=5.0,
+        labelled_fraction=0.5,
+        module=None,
+        image_shape=None,
+        max_epochs=50,
+        batch_size=100,
+        lr=6e-4,
+        optimizer="adam",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.selector = selector
+        self.T = T
+        self.ns_weight = ns_weight
+        self.rampup_epochs = rampup_epochs
+        self.labelled_fraction = labelled_fraction
+        self.module = module
+        self.image_shape = image_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Train the network on labelled and unlabelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+            Feature vectors or images. A ``numpy.memmap`` is read batch by
+            batch.
+        y : array-like of shape (n_samples,)
+            Class labels (integers or strings), -1 for unlabelled rows.
+
+        Returns
+        -------
+        self : NS3LClassifier
+            The fitted classifier.
+        """
+        X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+        self.input_shape_ = tuple(X.shape[1:])
+        image_shape = self._image_shape(self.input_shape_)
+        device = self._torch_device()
+
+        unlabelled = unlabelled_mask(y)
+        labelled_rows = np.flatnonzero(~unlabelled)
+        unlabelled_rows = np.flatnonzero(unlabelled)
+        if len(labelled_rows) == 0:
+            raise ValueError(
+                "y contains no labelled samples: every entry is -1. NS3LClassifier "
+                "needs labelled samples of at least two classes."
+            )
+        y_labelled = y[labelled_rows]
+        check_classification_targets(y_labelled)
+        self.classes_, y_encoded = np.unique(y_labelled, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "NS3LClassifier needs labelled samples of at least two classes; "
+                f"got 1 class ({self.classes_[0]!r})."
+            )
+        if len(unlabelled_rows) == 0 and self.selector not in (None, "supervised"):
+            warnings.warn(
+                "y contains no unlabelled samples (-1); training is supervised only.",
+                UserWarning,
+            )
+        self.n_labelled_, self.n_unlabelled_ = len(labelled_rows), len(unlabelled_rows)
+
+        rng = check_random_state(self.random_state)
+        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
+        batch_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+
+        self.selector_ = self._make_selector(rng)
+        negatives = None
+        if self.selector_ is not None and not self.selector_.dynamic:
+            self.selector_.fit(_flat(X, labelled_rows), y_labelled)
+            negatives = self.selector_.transform(_flat(X, unlabelled_rows))
+        data = SemiSupervisedData(X, labelled_rows, y_encoded, unlabelled_rows, negatives)
+
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(torch_seed)
+            module = self._make_module(image_shape, X[labelled_rows[:1]])
+            self.net_ = NS3LNet(
+                module,
+                criterion=torch.nn.CrossEntropyLoss,
+                optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                train_split=None,
+                device=str(device),
+                predict_nonlinearity=_softmax64,
+                callbacks=[("progress", EpochProgress())] if self.verbose else [],
+                verbose=0,
+                selector=self.selector_,
+                ns_weight=self.ns_weight,
+                rampup_epochs=self.rampup_epochs,
+                labelled_fraction=self.labelled_fraction,
+                rng=batch_rng,
+            )
+            self.net_.fit(data, None)
+        self.module_ = self.net_.module_
+        self.history_ = self.net_.history
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples shaped as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{self.input_shape_}."
+            )
+        return self.net_.predict_proba(X)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on the labelled rows of ``(X, y)``; rows with y == -1 are ignored.
+
+        This keeps ``GridSearchCV`` and ``cross_val_score`` meaningful with
+        their default scoring when the folds hold unlabelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+            True labels, -1 for unlabelled rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return labelled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def _image_shape(self, input_shape):
+        if self.image_shape is None:
+            return image_shape_3d(input_shape) if len(input_shape) >= 2 else None
+        shape = tuple(self.image_shape)
+        if len(shape) not in (2, 3) or not all(
+            isinstance(d, Integral) and d > 0 for d in shape
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (channels, height, width) "
+                f"of positive integers; got {self.image_shape!r}."
+            )
+        if n_inputs(shape) != n_inputs(input_shape):
+            raise ValueError(
+                f"image_shape {shape} holds {n_inputs(shape)} values, but each "
+                f"sample of X has {n_inputs(input_shape)} (shape {input_shape})."
+            )
+        return image_shape_3d(shape)
+
+    def _torch_device(self) -> torch.device:
+        name = "cuda" if self.device == "auto" and torch.cuda.is_available() else self.device
+        name = "cpu" if name == "auto" else name
+        try:
+            device = torch.device(name)
+        except RuntimeError as exc:
+            raise ValueError(f"device={self.device!r} is not a torch device: {exc}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but CUDA is not available on this machine; "
+                "use device='cpu' or device='auto'."
+            )
+        return device
+
+    def _make_selector(self, rng):
+        if self.selector in (None, "supervised"):
+            return None
+        if isinstance(self.selector, BaseNegativeSelector):
+            selector = clone(self.selector)
+        elif self.selector == "threshold":
+            selector = SELECTORS["threshold"](T=self.T)
+        else:
+            selector = SELECTORS[self.selector]()
+        if "random_state" in selector.get_params() and selector.random_state is None:
+            selector.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+        selector._validate_params()
+        return selector
+
+    def _make_module(self, image_shape, X_first):
+        n_classes = len(self.classes_)
+        n_features = n_inputs(self.input_shape_)
+        if isinstance(self.module, torch.nn.Module):
+            module = copy.deepcopy(self.module)
+        elif self.module == "cnn" or (self.module is None and image_shape is not None):
+            if image_shape is None:
+                raise ValueError(
+                    "module='cnn' needs images: pass X of shape (n, H, W) or "
+                    "(n, C, H, W), or give image_shape."
+                )
+            module = SmallCNN(image_shape, n_classes)
+        else:
+            module = MLP(n_features, n_classes)
+        # A module with the wrong output width would otherwise fail deep in
+        # the loss with a torch shape error.
+        module.eval()
+        with torch.no_grad():
+            out = module(torch.from_numpy(np.ascontiguousarray(X_first)))
+        module.train()
+        if tuple(out.shape) != (1, n_classes):
+            raise ValueError(
+                f"module outputs shape {tuple(out.shape[1:])} per sample, but y has "
+                f"{n_classes} classes: the module must output one logit per class."
+            )
+        return module
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = False
+        return tags
+
+
+def _flat(X, rows):
+    """Rows of X as 2-D feature vectors, for static selectors."""
+    return np.asarray(X[rows]).reshape(len(rows), -1)

@@ -1,0 +1,274 @@
+"""The skorch net that trains with the NS3L objective, and its balanced batches.
+
+A training batch is ``(X, target)``: the first ``target["n_labelled"]`` rows of
+``X`` are labelled (classes in ``target["y"]``), the rest are unlabelled, with
+their precomputed negative mask in ``target["negatives"]`` when a static
+selector chose them. Batches are cut from in-memory tensors (or gathered from
+a memory map) rather than through skorch's per-sample Dataset, which dominates
+the epoch time of a small network.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, PassthroughScoring
+from torch.nn import functional as F
+
+from ._loss import ns3l_loss, rampup_weight
+
+__all__ = ["NS3LNet", "SemiSupervisedData", "BalancedBatches", "SequentialBatches"]
+
+
+def _as_batch_source(X: np.ndarray, rows: np.ndarray) -> torch.Tensor | np.ndarray:
+    """In-memory rows become one tensor; a memory map stays on disk."""
+    if isinstance(X, np.memmap):
+        return X if len(rows) == X.shape[0] else _RowView(X, rows)
+    return torch.from_numpy(np.ascontiguousarray(X[rows], dtype=np.float32))
+
+
+class _RowView:
+    """Rows ``rows`` of a memory-mapped array, gathered one batch at a time."""
+
+    def __init__(self, X: np.ndarray, rows: np.ndarray):
+        self.X, self.rows = X, rows
+        self.shape = (len(rows), *X.shape[1:])
+
+    def __getitem__(self, idx):
+        return self.X[self.rows[idx]]
+
+
+def _gather(source, idx: np.ndarray) -> torch.Tensor:
+    if isinstance(source, torch.Tensor):
+        return source[torch.from_numpy(idx)]
+    # Sorted reads keep a memory map's access sequential; the order within a
+    # batch does not matter to the loss.
+    idx = np.sort(idx)
+    return torch.from_numpy(np.ascontiguousarray(source[idx], dtype=np.float32))
+
+
+class SemiSupervisedData(torch.utils.data.Dataset):
+    """Labelled rows, the unlabelled pool and its optional static negatives.
+
+    Its length is the number of labelled rows: one epoch is one pass over them.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        labelled: np.ndarray,
+        y_labelled: np.ndarray,
+        unlabelled: np.ndarray,
+        negatives: np.ndarray | None = None,
+    ):
+        self.X_l = _as_batch_source(X, labelled)
+        self.y_l = torch.as_tensor(y_labelled, dtype=torch.long)
+        self.X_u = _as_batch_source(X, unlabelled) if len(unlabelled) else None
+        self.n_unlabelled = len(unlabelled)
+        self.negatives = None if negatives is None else torch.as_tensor(negatives)
+
+    def __len__(self) -> int:
+        return len(self.y_l)
+
+    def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
+        raise TypeError("SemiSupervisedData is read through BalancedBatches.")
+
+
+class BalancedBatches:
+    """Batches with a fixed share of labelled rows, the unlabelled pool cycled.
+
+    Parameters
+    ----------
+    dataset : SemiSupervisedData
+    batch_size : int
+        Rows per batch, labelled and unlabelled together.
+    labelled_fraction : float
+        Share of each batch taken from the labelled rows. With no unlabelled
+        pool every row of the batch is labelled.
+    random_state : numpy.random.Generator
+        Shuffles both parts; advanced by every epoch.
+    """
+
+    def __init__(self, dataset, batch_size, labelled_fraction=0.5, random_state=None):
+        self.data = dataset
+        self.rng = random_state if random_state is not None else np.random.default_rng()
+        if dataset.n_unlabelled:
+            self.n_l = max(1, round(batch_size * labelled_fraction))
+            self.n_u = max(1, batch_size - self.n_l)
+        else:
+            self.n_l, self.n_u = batch_size, 0
+        self._pool_order = np.empty(0, dtype=np.int64)
+        self._pool_pos = 0
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.data) / self.n_l)
+
+    def _next_unlabelled(self, n: int) -> np.ndarray:
+        out = []
+        while n > 0:
+            if self._pool_pos >= len(self._pool_order):
+                self._pool_order = self.rng.permutation(self.data.n_unlabelled)
+                self._pool_pos = 0
+            take = self._pool_order[self._pool_pos : self._pool_pos + n]
+            self._pool_pos += len(take)
+            n -= len(take)
+            out.append(take)
+        return np.concatenate(out)
+
+    def __iter__(self):
+        data = self.data
+        order = self.rng.permutation(len(data))
+        for start in range(0, len(order), self.n_l):
+            idx_l = order[start : start + self.n_l]
+            target = {"y": data.y_l[torch.from_numpy(idx_l)], "n_labelled": len(idx_l)}
+            X = _gather(data.X_l, idx_l)
+            if self.n_u:
+                # Keep the labelled share of the last, shorter batch.
+                n_u = max(1, round(len(idx_l) * self.n_u / self.n_l))
+                idx_u = self._next_unlabelled(n_u)
+                if data.negatives is not None:
+                    target["negatives"] = data.negatives[torch.from_numpy(idx_u)]
+                X = torch.cat([X, _gather(data.X_u, idx_u)])
+            yield X, target
+
+
+class SequentialBatches:
+    """Consecutive batches of an array, for prediction."""
+
+    def __init__(self, dataset, batch_size=1024, **_):
+        self.X = dataset.X
+        self.batch_size = batch_size
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        for start in range(0, len(self.X), self.batch_size):
+            chunk = self.X[start : start + self.batch_size]
+            yield torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32)), None
+
+
+class _ArrayData(torch.utils.data.Dataset):
+    def __init__(self, X):
+        self.X = X
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
+        raise TypeError("_ArrayData is read through SequentialBatches.")
+
+
+class EpochProgress(Callback):
+    """A tqdm bar over epochs showing the latest losses."""
+
+    def __init__(self, keys=("train_loss", "ns3l_loss", "negatives_per_sample")):
+        self.keys = keys
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.max_epochs, desc="NS3L", unit="epoch", leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix({k: f"{row[k]:.3g}" for k in self.keys if k in row})
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+class NS3LNet(NeuralNet):
+    """skorch net whose loss is ``CE(labelled) + w(t) * NS3L(unlabelled)``.
+
+    ``w(t)`` is ``ns_weight`` times the ramp-up over ``rampup_epochs``. With
+    ``selector=None`` the unlabelled rows are ignored and the loss is the plain
+    cross-entropy of the labelled rows. A dynamic selector is asked for the
+    negatives of each unlabelled batch from the detached probabilities of the
+    same forward pass; static negatives travel inside the batch.
+
+    Besides skorch's ``train_loss``, each epoch of ``history`` records
+    ``supervised_loss``, ``ns3l_loss`` (unweighted), ``ns_weight`` (the ramped
+    weight at the end of the epoch) and ``negatives_per_sample``.
+    """
+
+    def __init__(
+        self,
+        module,
+        *args,
+        selector=None,
+        ns_weight=1.0,
+        rampup_epochs=0.0,
+        labelled_fraction=0.5,
+        rng=None,
+        **kwargs,
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.selector = selector
+        self.ns_weight = ns_weight
+        self.rampup_epochs = rampup_epochs
+        self.labelled_fraction = labelled_fraction
+        self.rng = rng
+
+    def get_default_callbacks(self):
+        # skorch's PrintLog table is replaced by EpochProgress when verbose.
+        return [
+            (f"{name}_epoch", PassthroughScoring(name=name, on_train=True))
+            for name in ("supervised_loss", "ns3l_loss", "negatives_per_sample")
+        ] + [("train_loss", PassthroughScoring(name="train_loss", on_train=True))]
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return _ArrayData(X)
+
+    def get_iterator(self, dataset, training=False):
+        if training:
+            return BalancedBatches(
+                dataset, self.batch_size, self.labelled_fraction, self.rng
+            )
+        return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
+
+    def _progress(self) -> float:
+        """Epochs done so far, fractional within the current epoch."""
+        epochs_done = len(self.history) - 1
+        batches = self.history[-1]["batches"]
+        return epochs_done + max(len(batches) - 1, 0) / max(self._batches_per_epoch, 1)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self._batches_per_epoch = len(self.get_iterator(X, training=True))
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(y_true, dict):  # pragma: no cover - only our batches train
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        n_l = y_true["n_labelled"]
+        y = y_true["y"].to(y_pred.device)
+        supervised = F.cross_entropy(y_pred[:n_l], y)
+        logits_u = y_pred[n_l:]
+        if self.selector is None or logits_u.shape[0] == 0:
+            self._record(supervised, None, None)
+            return supervised
+        if "negatives" in y_true:
+            mask = y_true["negatives"].to(y_pred.device)
+        else:
+            with torch.no_grad():
+                mask = self.selector.mask_from_proba(torch.softmax(logits_u, dim=1))
+        unsupervised = ns3l_loss(logits_u, mask)
+        weight = self.ns_weight * rampup_weight(self._progress(), self.rampup_epochs)
+        self._record(supervised, unsupervised, mask, weight)
+        return supervised + weight * unsupervised
+
+    def _record(self, supervised, unsupervised, mask, weight=0.0):
+        h = self.history
+        h.record_batch("supervised_loss", supervised.item())
+        h.record_batch("ns3l_loss", 0.0 if unsupervised is None else unsupervised.item())
+        h.record_batch(
+            "negatives_per_sample",
+            0.0 if mask is None else mask.sum(dim=1, dtype=torch.float32).mean().item(),
+        )
+        h.record("ns_weight", weight)

@@ -1,0 +1,103 @@
+"""The paper's selector: classes whose current predicted probability is below T."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array
+
+from ._base import BaseNegativeSelector
+
+__all__ = ["ThresholdSelector"]
+
+
+class ThresholdSelector(BaseNegativeSelector):
+    """Negative labels are the classes the current model gives probability below T.
+
+    For each unlabelled sample ``u``, ``N(u) = {k : p_k(u) < T}`` where ``p(u)``
+    are the class probabilities of the network being trained. Inside
+    :class:`~sklearn_ns3l.NS3LClassifier` the mask is recomputed on every
+    unlabelled batch from the detached probabilities of the same forward pass.
+
+    Parameters
+    ----------
+    T : float, default=0.04
+        Probability threshold in (0, 1). The paper's best value is about 0.04
+        for 10 classes and ``T / 10`` for 100 classes.
+
+    See Also
+    --------
+    sklearn_ns3l.NS3LClassifier : Uses this selector by default.
+
+    References
+    ----------
+    J. Chen, V. Shah and A. Kyrillidis, "Negative Sampling in Semi-Supervised
+    Learning", ICML 2020, section 4.3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ns3l.selectors import ThresholdSelector
+    >>> proba = np.array([[0.90, 0.08, 0.02], [0.30, 0.35, 0.35]])
+    >>> ThresholdSelector(T=0.05).fit_transform(proba)
+    array([[False, False,  True],
+           [False, False, False]])
+    """
+
+    dynamic = True
+
+    _parameter_constraints: dict = {"T": [Interval(Real, 0, 1, closed="neither")]}
+
+    def __init__(self, T: float = 0.04):
+        self.T = T
+
+    def fit(self, X=None, y=None):
+        """Validate the parameters; the selector learns nothing from data.
+
+        Parameters
+        ----------
+        X : ignored
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        return self
+
+    def transform(self, X):
+        """Negative mask of class probabilities ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_classes)
+            Class probabilities, each in [0, 1].
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_samples, n_classes)
+        """
+        self._validate_params()
+        proba = check_array(X, dtype=[np.float64, np.float32])
+        if proba.min(initial=0.0) < 0 or proba.max(initial=0.0) > 1:
+            raise ValueError(
+                "ThresholdSelector.transform expects class probabilities in "
+                f"[0, 1]; got values in [{proba.min()}, {proba.max()}]."
+            )
+        return self.mask_from_proba(proba)
+
+    def mask_from_proba(self, proba):
+        """``proba < T`` for a numpy array or a torch tensor, without validation."""
+        return proba < self.T
+
+    def _fit(self, X, y):  # pragma: no cover - fit is overridden
+        pass
+
+    def _transform(self, X):  # pragma: no cover - transform is overridden
+        return self.mask_from_proba(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
