@@ -21,7 +21,11 @@ from .selectors import SELECTORS, BaseNegativeSelector
 
 __all__ = ["NS3LClassifier"]
 
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
 
 
 def _softmax64(logits: torch.Tensor) -> torch.Tensor:
@@ -230,6 +234,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 "y contains no unlabelled samples (-1); training is supervised only.",
                 UserWarning,
+                stacklevel=2,
             )
         self.n_labelled_, self.n_unlabelled_ = len(labelled_rows), len(unlabelled_rows)
 
@@ -242,7 +247,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         if self.selector_ is not None and not self.selector_.dynamic:
             self.selector_.fit(_flat(X, labelled_rows), y_labelled)
             negatives = self.selector_.transform(_flat(X, unlabelled_rows))
-        data = SemiSupervisedData(X, labelled_rows, y_encoded, unlabelled_rows, negatives)
+        data = SemiSupervisedData(
+            X, labelled_rows, y_encoded, unlabelled_rows, negatives
+        )
 
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
@@ -346,12 +353,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         return image_shape_3d(shape)
 
     def _torch_device(self) -> torch.device:
-        name = "cuda" if self.device == "auto" and torch.cuda.is_available() else self.device
-        name = "cpu" if name == "auto" else name
+        name = self.device
+        if name == "auto":
+            name = "cuda" if torch.cuda.is_available() else "cpu"
         try:
             device = torch.device(name)
         except RuntimeError as exc:
-            raise ValueError(f"device={self.device!r} is not a torch device: {exc}") from None
+            msg = f"device={self.device!r} is not a torch device: {exc}"
+            raise ValueError(msg) from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"device={self.device!r} but CUDA is not available on this machine; "

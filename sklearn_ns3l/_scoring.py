@@ -55,7 +55,9 @@ def labelled_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
         return float("nan")
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight)[keep]
-    return float(accuracy_score(y_true[keep], y_pred[keep], sample_weight=sample_weight))
+    return float(
+        accuracy_score(y_true[keep], y_pred[keep], sample_weight=sample_weight)
+    )
 
 
 #: Scorer for ``GridSearchCV(..., scoring=labelled_accuracy_scorer)``.

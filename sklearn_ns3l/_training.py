@@ -266,7 +266,9 @@ class NS3LNet(NeuralNet):
     def _record(self, supervised, unsupervised, mask, weight=0.0):
         h = self.history
         h.record_batch("supervised_loss", supervised.item())
-        h.record_batch("ns3l_loss", 0.0 if unsupervised is None else unsupervised.item())
+        h.record_batch(
+            "ns3l_loss", 0.0 if unsupervised is None else unsupervised.item()
+        )
         h.record_batch(
             "negatives_per_sample",
             0.0 if mask is None else mask.sum(dim=1, dtype=torch.float32).mean().item(),

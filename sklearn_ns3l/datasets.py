@@ -71,8 +71,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             f"{path} is truncated or corrupt: header says {tuple(dims)} "
             f"({expected} bytes of data), file holds {len(raw) - offset}."
         )
-    return np.frombuffer(raw, dtype=dtype, offset=offset).reshape(dims).astype(
-        dtype.newbyteorder("=")
+    return (
+        np.frombuffer(raw, dtype=dtype, offset=offset)
+        .reshape(dims)
+        .astype(dtype.newbyteorder("="))
     )
 
 
@@ -84,14 +86,12 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
 
 
 def _resolve(path) -> Path:
-    candidates = []
     if path is not None:
-        candidates.append(("path argument", Path(path)))
+        source, p = "path argument", Path(path)
     elif os.environ.get(FASHION_MNIST_ENV):
-        candidates.append((f"${FASHION_MNIST_ENV}", Path(os.environ[FASHION_MNIST_ENV])))
+        source, p = f"${FASHION_MNIST_ENV}", Path(os.environ[FASHION_MNIST_ENV])
     else:
-        candidates.append(("Debian package dataset-fashion-mnist", DEBIAN_FASHION_MNIST_DIR))
-    source, p = candidates[0]
+        source, p = "Debian package dataset-fashion-mnist", DEBIAN_FASHION_MNIST_DIR
     if not p.exists():
         raise FileNotFoundError(
             f"Fashion-MNIST not found at {p} (from the {source}). Pass the path of "
