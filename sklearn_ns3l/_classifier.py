@@ -193,7 +193,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, y_true=None):
         """Train the network on labelled and unlabelled rows.
 
         Parameters
@@ -203,6 +203,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             batch.
         y : array-like of shape (n_samples,)
             Class labels (integers or strings), -1 for unlabelled rows.
+        y_true : array-like of shape (n_samples,), default=None
+            The ground truth of every row, for ablations only: read by
+            selectors that need it (the oracle) and by nothing else.
 
         Returns
         -------
@@ -246,7 +249,23 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         negatives = None
         if self.selector_ is not None and not self.selector_.dynamic:
             self.selector_.fit(_flat(X, labelled_rows), y_labelled)
-            negatives = self.selector_.transform(_flat(X, unlabelled_rows))
+            X_unlabelled = _flat(X, unlabelled_rows)
+            if self.selector_.needs_true_labels:
+                if y_true is None:
+                    raise ValueError(
+                        f"{type(self.selector_).__name__} needs the true labels of "
+                        "the unlabelled rows: pass fit(X, y, y_true=...)."
+                    )
+                y_true = np.asarray(y_true)
+                if y_true.shape != y.shape:
+                    raise ValueError(
+                        f"y_true has shape {y_true.shape}, but y has shape {y.shape}."
+                    )
+                negatives = self.selector_.transform(
+                    X_unlabelled, y_true=y_true[unlabelled_rows]
+                )
+            else:
+                negatives = self.selector_.transform(X_unlabelled)
         data = SemiSupervisedData(
             X, labelled_rows, y_encoded, unlabelled_rows, negatives
         )
