@@ -136,9 +136,16 @@ class BalancedBatches:
 
 
 class SequentialBatches:
-    """Consecutive batches of an array, for prediction."""
+    """Consecutive batches of an array, for prediction.
 
-    def __init__(self, dataset, batch_size=1024, **_):
+    Each batch is ``(X, n_rows)``: the last one is zero-padded to
+    ``batch_size`` rows, so every sample goes through kernels of the same
+    shape. BLAS picks its kernels by matrix size, and a sample's probabilities
+    would otherwise change in the last bits with the size of the call
+    (scikit-learn's subset-invariance check sees that).
+    """
+
+    def __init__(self, dataset, batch_size=256, **_):
         self.X = dataset.X
         self.batch_size = batch_size
 
@@ -147,8 +154,13 @@ class SequentialBatches:
 
     def __iter__(self):
         for start in range(0, len(self.X), self.batch_size):
-            chunk = self.X[start : start + self.batch_size]
-            yield torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32)), None
+            chunk = np.asarray(self.X[start : start + self.batch_size], np.float32)
+            n_rows = len(chunk)
+            if n_rows < self.batch_size:
+                padded = np.zeros((self.batch_size, *chunk.shape[1:]), np.float32)
+                padded[:n_rows] = chunk
+                chunk = padded
+            yield torch.from_numpy(np.ascontiguousarray(chunk)), n_rows
 
 
 class _ArrayData(torch.utils.data.Dataset):
@@ -232,6 +244,10 @@ class NS3LNet(NeuralNet):
                 dataset, self.batch_size, self.labelled_fraction, self.rng
             )
         return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
+
+    def evaluation_step(self, batch, training=False):
+        X, n_rows = batch
+        return super().evaluation_step((X, None), training=training)[:n_rows]
 
     def _progress(self) -> float:
         """Epochs done so far, fractional within the current epoch."""
