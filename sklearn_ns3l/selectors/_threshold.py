@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from ._base import BaseNegativeSelector
 
@@ -51,12 +51,13 @@ class ThresholdSelector(BaseNegativeSelector):
     def __init__(self, T: float = 0.04):
         self.T = T
 
-    def fit(self, X=None, y=None):
-        """Validate the parameters; the selector learns nothing from data.
+    def fit(self, X, y=None):
+        """Check ``X`` and record its number of classes; nothing else is learned.
 
         Parameters
         ----------
-        X : ignored
+        X : array-like of shape (n_samples, n_classes)
+            Class probabilities.
         y : ignored
 
         Returns
@@ -64,6 +65,7 @@ class ThresholdSelector(BaseNegativeSelector):
         self : object
         """
         self._validate_params()
+        validate_data(self, X, dtype=[np.float64, np.float32])
         return self
 
     def transform(self, X):
@@ -72,20 +74,16 @@ class ThresholdSelector(BaseNegativeSelector):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_classes)
-            Class probabilities, each in [0, 1].
+            Class probabilities. Values are compared with ``T`` as they are:
+            scores that are not probabilities give a mask all the same.
 
         Returns
         -------
         mask : ndarray of bool, shape (n_samples, n_classes)
         """
         self._validate_params()
-        proba = check_array(X, dtype=[np.float64, np.float32])
-        if proba.min(initial=0.0) < 0 or proba.max(initial=0.0) > 1:
-            raise ValueError(
-                "ThresholdSelector.transform expects class probabilities in "
-                f"[0, 1]; got values in [{proba.min()}, {proba.max()}]."
-            )
-        return self.mask_from_proba(proba)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self.mask_from_proba(X)
 
     def mask_from_proba(self, proba):
         """``proba < T`` for a numpy array or a torch tensor, without validation."""
@@ -100,4 +98,5 @@ class ThresholdSelector(BaseNegativeSelector):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = []
         return tags
