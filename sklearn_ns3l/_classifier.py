@@ -62,7 +62,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     labelled_fraction : float, default=0.5
         Share of each training batch drawn from the labelled rows; the rest
         comes from the unlabelled pool, which is cycled. One epoch is one pass
-        over the labelled rows.
+        over the labelled rows. The supervised baseline takes the same
+        labelled rows per step and skips the pool, so the two differ only by
+        the NS3L term; with no unlabelled rows at all, every row of a batch is
+        labelled.
     module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
         The network. None picks a small CNN for images (3-D or 4-D ``X``, or
         ``image_shape`` given) and an MLP otherwise. A module instance must
@@ -243,7 +246,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        batch_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        batch_seed = int(rng.randint(np.iinfo(np.int32).max))
 
         self.selector_ = self._make_selector(rng)
         negatives = None
@@ -290,7 +293,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 ns_weight=self.ns_weight,
                 rampup_epochs=self.rampup_epochs,
                 labelled_fraction=self.labelled_fraction,
-                rng=batch_rng,
+                random_state=batch_seed,
             )
             self.net_.fit(data, None)
         self.module_ = self.net_.module_

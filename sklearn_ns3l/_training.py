@@ -88,16 +88,26 @@ class BalancedBatches:
     labelled_fraction : float
         Share of each batch taken from the labelled rows. With no unlabelled
         pool every row of the batch is labelled.
-    random_state : numpy.random.Generator
-        Shuffles both parts; advanced by every epoch.
+    seed : int or None
+        Seeds two independent streams, one shuffling the labelled rows and
+        one the pool, so the labelled batches are the same whether or not the
+        pool is read.
+    use_unlabelled : bool
+        False keeps the labelled part of each batch and skips the pool: the
+        supervised baseline then takes the very steps NS3L takes, minus the
+        unlabelled rows.
     """
 
-    def __init__(self, dataset, batch_size, labelled_fraction=0.5, random_state=None):
+    def __init__(
+        self, dataset, batch_size, labelled_fraction=0.5, seed=None, use_unlabelled=True
+    ):
         self.data = dataset
-        self.rng = random_state if random_state is not None else np.random.default_rng()
+        labelled_rng, pool_rng = np.random.SeedSequence(seed).spawn(2)
+        self.rng = np.random.default_rng(labelled_rng)
+        self.pool_rng = np.random.default_rng(pool_rng)
         if dataset.n_unlabelled:
             self.n_l = max(1, round(batch_size * labelled_fraction))
-            self.n_u = max(1, batch_size - self.n_l)
+            self.n_u = max(1, batch_size - self.n_l) if use_unlabelled else 0
         else:
             self.n_l, self.n_u = batch_size, 0
         self._pool_order = np.empty(0, dtype=np.int64)
@@ -110,7 +120,7 @@ class BalancedBatches:
         out = []
         while n > 0:
             if self._pool_pos >= len(self._pool_order):
-                self._pool_order = self.rng.permutation(self.data.n_unlabelled)
+                self._pool_order = self.pool_rng.permutation(self.data.n_unlabelled)
                 self._pool_pos = 0
             take = self._pool_order[self._pool_pos : self._pool_pos + n]
             self._pool_pos += len(take)
@@ -216,7 +226,7 @@ class NS3LNet(NeuralNet):
         ns_weight=1.0,
         rampup_epochs=0.0,
         labelled_fraction=0.5,
-        rng=None,
+        random_state=None,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
@@ -224,7 +234,7 @@ class NS3LNet(NeuralNet):
         self.ns_weight = ns_weight
         self.rampup_epochs = rampup_epochs
         self.labelled_fraction = labelled_fraction
-        self.rng = rng
+        self.random_state = random_state
 
     def get_default_callbacks(self):
         # skorch's PrintLog table is replaced by EpochProgress when verbose.
@@ -241,7 +251,11 @@ class NS3LNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         if training:
             return BalancedBatches(
-                dataset, self.batch_size, self.labelled_fraction, self.rng
+                dataset,
+                self.batch_size,
+                self.labelled_fraction,
+                seed=self.random_state,
+                use_unlabelled=self.selector is not None,
             )
         return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
 
