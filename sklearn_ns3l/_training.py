@@ -193,7 +193,7 @@ class EpochProgress(Callback):
     def on_train_begin(self, net, **kwargs):
         from tqdm.auto import tqdm
 
-        self.bar_ = tqdm(total=net.max_epochs, desc="NS3L", unit="epoch", leave=False)
+        self.bar_ = tqdm(total=net.max_epochs, desc="NS3L", unit="epoch")
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]

@@ -1,0 +1,346 @@
+"""NS3LClassifier: the scikit-learn contract and the NS3L training behaviour."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_ns3l import NS3LClassifier, ThresholdSelector
+from sklearn_ns3l._networks import MLP, SmallCNN
+from sklearn_ns3l.datasets import hide_labels
+
+FAST = dict(max_epochs=3, batch_size=32, random_state=0)
+
+
+def test_fits_and_predicts_labels_from_classes(digits_semi):
+    X, y_semi, y = digits_semi
+    clf = NS3LClassifier(**FAST).fit(X, y_semi)
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    assert -1 not in clf.classes_
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    assert (clf.n_labelled_, clf.n_unlabelled_) == (100, 500)
+
+
+def test_string_labels_with_minus_one_for_unlabelled(digits_semi):
+    X, y_semi, _ = digits_semi
+    names = np.array(list("abcdefghij"), dtype=object)
+    y_str = np.where(y_semi == -1, -1, names[np.maximum(y_semi, 0)]).astype(object)
+    clf = NS3LClassifier(**FAST).fit(X, y_str)
+    np.testing.assert_array_equal(clf.classes_, names)
+    assert set(clf.predict(X[:50])) <= set(names)
+
+
+def test_supervised_names_are_the_same_baseline(digits_semi):
+    X, y_semi, _ = digits_semi
+    a = NS3LClassifier(selector=None, **FAST).fit(X, y_semi)
+    b = NS3LClassifier(selector="supervised", **FAST).fit(X, y_semi)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.selector_ is None
+    assert np.all(np.array(a.history_[:, "ns3l_loss"]) == 0)
+
+
+class _Linear(torch.nn.Module):
+    """No batch norm, no dropout: the unlabelled rows cannot touch the labelled ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_zero_weight_equals_the_supervised_baseline(digits_semi):
+    """The twin of scikit-learn's test_zero_iterations: no NS3L term, no change."""
+    X, y_semi, _ = digits_semi
+    params = dict(module=_Linear(), max_epochs=5, batch_size=32, random_state=3)
+    base = NS3LClassifier(selector=None, **params).fit(X, y_semi)
+    zero = NS3LClassifier(T=0.2, ns_weight=0.0, **params).fit(X, y_semi)
+    np.testing.assert_allclose(zero.predict_proba(X), base.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(zero.predict(X), base.predict(X))
+    # The NS3L term was computed, only its weight was zero.
+    assert np.mean(zero.history_[:, "negatives_per_sample"]) > 0
+
+
+def test_history_records_the_objective_parts(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(
+        T=0.09, max_epochs=4, batch_size=32, rampup_epochs=2, random_state=0
+    )
+    clf.fit(X, y_semi)
+    assert len(clf.history_) == 4
+    for key in ("train_loss", "supervised_loss", "ns3l_loss", "negatives_per_sample"):
+        values = np.array(clf.history_[:, key], dtype=float)
+        assert values.shape == (4,) and np.all(np.isfinite(values))
+    assert np.all(np.array(clf.history_[:, "ns3l_loss"]) > 0)
+    negatives = np.array(clf.history_[:, "negatives_per_sample"])
+    assert np.all((negatives > 0) & (negatives <= 10))
+    weights = np.array(clf.history_[:, "ns_weight"])
+    assert weights[0] < weights[1] <= weights[-1] == 1.0  # the ramp-up
+
+
+def test_larger_T_gives_more_negative_labels(digits_semi):
+    X, y_semi, _ = digits_semi
+    counts = [
+        np.mean(
+            NS3LClassifier(T=T, **FAST)
+            .fit(X, y_semi)
+            .history_[:, "negatives_per_sample"]
+        )
+        for T in (0.01, 0.2)
+    ]
+    assert counts[0] < counts[1]
+
+
+def test_selector_object_is_cloned_and_used(digits_semi):
+    X, y_semi, _ = digits_semi
+    selector = ThresholdSelector(T=0.5)
+    clf = NS3LClassifier(selector=selector, T=0.001, **FAST).fit(X, y_semi)
+    assert clf.selector_ is not selector and clf.selector_.T == 0.5
+    assert np.mean(clf.history_[:, "negatives_per_sample"]) > 5
+
+
+def test_same_random_state_same_predictions(digits_semi):
+    X, y_semi, _ = digits_semi
+    a = NS3LClassifier(**FAST).fit(X, y_semi).predict_proba(X)
+    b = NS3LClassifier(**FAST).fit(X, y_semi).predict_proba(X)
+    c = NS3LClassifier(**{**FAST, "random_state": 1}).fit(X, y_semi).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_fit_leaves_torch_global_rng_alone(digits_semi):
+    X, y_semi, _ = digits_semi
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    NS3LClassifier(**FAST).fit(X, y_semi)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_clone_params_pickle_and_joblib_round_trips(digits_semi, tmp_path):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(T=0.03, **FAST)
+    assert clone(clf).get_params() == clf.get_params()
+    clf.set_params(T=0.05)
+    assert clf.T == 0.05
+    clf.fit(X, y_semi)
+    expected = clf.predict_proba(X)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected
+    )
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "clf.joblib").predict_proba(X), expected
+    )
+
+
+def test_score_ignores_unlabelled_rows(digits_semi):
+    X, y_semi, y = digits_semi
+    clf = NS3LClassifier(**FAST).fit(X, y_semi)
+    labelled = y_semi != -1
+    assert clf.score(X, y_semi) == pytest.approx(
+        np.mean(clf.predict(X[labelled]) == y[labelled])
+    )
+
+
+def test_grid_search_over_T_scores_labelled_rows_only(digits):
+    X, y = digits
+    y_semi = hide_labels(y[:900], 30, random_state=0)
+    search = GridSearchCV(
+        NS3LClassifier(max_epochs=8, batch_size=50, random_state=0),
+        {"T": [0.01, 0.05]},
+        cv=3,
+    ).fit(X[:900], y_semi)
+    assert search.best_params_["T"] in (0.01, 0.05)
+    # Plain accuracy would count the ~2/3 unlabelled rows of each fold as errors.
+    assert search.best_score_ > 0.7
+    scores = cross_val_score(
+        NS3LClassifier(max_epochs=8, random_state=0), X[:900], y_semi, cv=3
+    )
+    assert np.all(scores > 0.7)
+
+
+def test_module_follows_the_shape_of_X(digits):
+    X, y = digits
+    X, y = X[:200], y[:200]
+    assert isinstance(NS3LClassifier(max_epochs=1).fit(X, y).module_, MLP)
+    images = X.reshape(-1, 8, 8)
+    for data, params in [
+        (X, {"image_shape": (8, 8)}),
+        (X, {"image_shape": (1, 8, 8)}),
+        (images, {}),
+        (images[:, None], {}),
+        (images, {"module": "cnn"}),
+    ]:
+        clf = NS3LClassifier(max_epochs=1, **params).fit(data, y)
+        assert isinstance(clf.module_, SmallCNN)
+        assert clf.predict(data[:5]).shape == (5,)
+    assert isinstance(
+        NS3LClassifier(module="mlp", max_epochs=1).fit(images, y).module_, MLP
+    )
+
+
+def test_a_module_instance_is_copied_and_trained(digits):
+    X, y = digits
+    module = _Linear()
+    before = module.fc.weight.detach().clone()
+    clf = NS3LClassifier(module=module, max_epochs=2).fit(X[:200], y[:200])
+    assert clf.module_ is not module
+    assert torch.equal(module.fc.weight, before)
+    assert not torch.equal(clf.module_.fc.weight.cpu(), before)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", torch.optim.RMSprop])
+def test_optimizer_by_name_or_class(digits, optimizer):
+    X, y = digits
+    clf = NS3LClassifier(optimizer=optimizer, max_epochs=1).fit(X[:100], y[:100])
+    expected = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}.get(
+        optimizer, "RMSprop"
+    )
+    assert type(clf.net_.optimizer_).__name__ == expected
+
+
+def test_verbose_shows_a_progress_bar_over_epochs(digits_semi, capsys):
+    X, y_semi, _ = digits_semi
+    NS3LClassifier(verbose=1, **FAST).fit(X, y_semi)
+    err = capsys.readouterr().err
+    assert "epoch" in err and "3/3" in err
+
+
+def test_all_labelled_data_warns_then_trains(digits):
+    X, y = digits
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        clf = NS3LClassifier(max_epochs=2).fit(X[:200], y[:200])
+    assert clf.score(X[:200], y[:200]) > 0.3
+
+
+def test_device_auto_runs_where_torch_can(digits):
+    X, y = digits
+    clf = NS3LClassifier(device="auto", max_epochs=1).fit(X[:100], y[:100])
+    assert next(clf.module_.parameters()).device.type in ("cpu", "cuda")
+
+
+def test_ns3l_beats_supervised_on_digits_with_ten_labels_per_class(digits):
+    """The acceptance bar of the main job, over 3 seeds, at test-suite size."""
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(
+        X.reshape(-1, 8, 8), y, test_size=0.5, stratify=y, random_state=0
+    )
+    acc = {None: [], "threshold": []}
+    for seed in range(3):
+        y_semi = hide_labels(y_train, 10, random_state=seed)
+        for selector in acc:
+            clf = NS3LClassifier(selector=selector, max_epochs=100, random_state=seed)
+            acc[selector].append(clf.fit(X_train, y_semi).score(X_test, y_test))
+    assert np.mean(acc["threshold"]) > np.mean(acc[None])
+
+
+# Bad input: a clear, early error naming the problem.
+def _y(n=40):
+    return np.tile(np.arange(4), n // 4)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        (np.ones((40, 3)), np.full(40, -1), ValueError, "no labelled samples"),
+        (np.ones((40, 3)), np.r_[np.zeros(5), np.full(35, -1)], ValueError, "1 class"),
+        (np.r_[[[np.nan, 0, 0]], np.ones((39, 3))], _y(), ValueError, "NaN"),
+        (np.r_[[[np.inf, 0, 0]], np.ones((39, 3))], _y(), ValueError, "infinity"),
+        (np.ones((39, 3)), _y(), ValueError, "inconsistent numbers of samples"),
+        (np.ones((40, 3)), _y() + 0.5, ValueError, "Unknown label type"),
+        (np.ones((0, 3)), np.zeros(0), ValueError, "0 sample"),
+        (np.ones((40, 3)), np.c_[_y(), _y()], ValueError, "y should be a 1d array"),
+    ],
+    ids=[
+        "all-unlabelled",
+        "one-class",
+        "nan",
+        "inf",
+        "lengths",
+        "float-y",
+        "empty",
+        "2d-y",
+    ],
+)
+def test_bad_data_raises_a_clear_error(X, y, error, match):
+    with pytest.raises(error, match=match):
+        NS3LClassifier(max_epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"T": 0.0}, "'T' parameter"),
+        ({"T": 1.0}, "'T' parameter"),
+        ({"T": 1.5}, "'T' parameter"),
+        ({"ns_weight": -1.0}, "'ns_weight' parameter"),
+        ({"selector": "nonsense"}, "'selector' parameter"),
+        ({"max_epochs": 0}, "'max_epochs' parameter"),
+        ({"optimizer": "adagradx"}, "'optimizer' parameter"),
+    ],
+)
+def test_bad_parameters_raise_invalid_parameter_error(params, match):
+    X, y = np.random.RandomState(0).rand(40, 3), _y()
+    with pytest.raises(InvalidParameterError, match=match):
+        NS3LClassifier(**{"max_epochs": 1, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, X_shape, match",
+    [
+        ({"image_shape": (5, 5)}, (40, 64), "image_shape \\(5, 5\\) holds 25 values"),
+        ({"image_shape": (8,)}, (40, 64), "image_shape must be"),
+        ({"module": "cnn"}, (40, 64), "module='cnn' needs images"),
+        ({"module": torch.nn.Linear(64, 3)}, (40, 64), "one logit per class"),
+        (
+            {"device": "cuda:0" if not torch.cuda.is_available() else "nonsense"},
+            (40, 64),
+            "device",
+        ),
+    ],
+)
+def test_bad_settings_for_the_data_raise_a_clear_error(params, X_shape, match):
+    X = np.random.RandomState(0).rand(*X_shape)
+    with pytest.raises(ValueError, match=match):
+        NS3LClassifier(max_epochs=1, **params).fit(X, _y())
+
+
+def test_predict_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        NS3LClassifier().predict(np.ones((2, 3)))
+
+
+def test_predict_with_other_feature_count_or_image_size_raises(digits):
+    X, y = digits
+    clf = NS3LClassifier(max_epochs=1).fit(X[:100], y[:100])
+    with pytest.raises(
+        ValueError, match="X has 10 features, but NS3LClassifier is expecting 64"
+    ):
+        clf.predict(np.ones((3, 10)))
+    images = X.reshape(-1, 8, 8)[:, None]
+    clf = NS3LClassifier(max_epochs=1).fit(images[:100], y[:100])
+    with pytest.raises(ValueError, match="fitted on samples of shape \\(1, 8, 8\\)"):
+        clf.predict(np.ones((3, 1, 4, 16)))
+
+
+def test_oracle_style_selectors_need_y_true(digits_semi):
+    """A selector that reads the ground truth refuses to run without it."""
+
+    class NeedsTruth(ThresholdSelector):
+        dynamic = False
+        needs_true_labels = True
+
+    X, y_semi, _ = digits_semi
+    with pytest.raises(ValueError, match="y_true"):
+        NS3LClassifier(selector=NeedsTruth(), **FAST).fit(X, y_semi)
