@@ -12,11 +12,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from ._augment import ImageAugmenter
+from ._companions import COMPANIONS, BaseCompanionLoss
+from ._memmap import validate_data_chunked
 from ._networks import MLP, SmallCNN, image_shape_3d, n_inputs
 from ._scoring import labelled_accuracy_score, unlabelled_mask
-from ._training import EpochProgress, NS3LNet, SemiSupervisedData
+from ._training import DivergenceGuard, EpochProgress, NS3LNet, SemiSupervisedData
 from .selectors import SELECTORS, BaseNegativeSelector
 
 __all__ = ["NS3LClassifier"]
@@ -56,6 +59,20 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
     ns_weight : float, default=1.0
         Weight ``lambda`` of the NS3L term, >= 0.
+    companion : {"pseudo_label", "vat"}, BaseCompanionLoss or None, default=None
+        Another semi-supervised loss on the unlabelled rows, added beside the
+        NS3L term: confidence-thresholded pseudo-labelling
+        (:class:`PseudoLabelLoss`) or virtual adversarial training
+        (:class:`VATLoss`). With ``selector=None`` it trains alone, which gives
+        the baseline that NS3L is added to. An object is cloned; its own
+        parameters apply.
+    companion_weight : float, default=1.0
+        Weight of the companion loss, >= 0; ramped up like ``ns_weight``.
+    augment : {"shift", "shift_flip"}, callable or None, default=None
+        Augmentation of the unlabelled rows of each batch, for images:
+        random shifts of up to 2 pixels, and horizontal flips with
+        ``"shift_flip"`` (for clothing, not digits). A callable takes and
+        returns a float tensor of the batch's shape.
     rampup_epochs : float, default=5.0
         The NS3L weight rises as ``exp(-5 (1 - t / rampup_epochs)^2)`` over
         this many epochs; 0 starts at full weight.
@@ -99,15 +116,19 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Shape of one sample of ``X`` as seen in ``fit``.
     selector_ : BaseNegativeSelector or None
         The selector used in training; None for the supervised baseline.
+    companion_ : BaseCompanionLoss or None
+        The companion loss used in training.
     net_ : NS3LNet
         The trained skorch net.
     module_ : torch.nn.Module
         The trained network.
     history_ : skorch.History
         Per epoch: ``train_loss`` (the full objective), ``supervised_loss``,
-        ``ns3l_loss`` (before weighting), ``ns_weight`` and
+        ``ns3l_loss`` and ``companion_loss`` (before weighting), ``ns_weight`` and
         ``negatives_per_sample`` (mean size of ``N(u)``), e.g.
         ``history_[:, "ns3l_loss"]``.
+    n_epochs_ : int
+        Epochs completed; fewer than ``max_epochs`` after a KeyboardInterrupt.
     n_labelled_ : int
         Labelled rows seen in ``fit``.
     n_unlabelled_ : int
@@ -149,6 +170,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ],
         "T": [Interval(Real, 0, 1, closed="neither")],
         "ns_weight": [Interval(Real, 0, None, closed="left")],
+        "companion": [None, StrOptions(set(COMPANIONS)), BaseCompanionLoss],
+        "companion_weight": [Interval(Real, 0, None, closed="left")],
+        "augment": [None, StrOptions({"shift", "shift_flip"}), callable],
         "rampup_epochs": [Interval(Real, 0, None, closed="left")],
         "labelled_fraction": [Interval(Real, 0, 1, closed="neither")],
         "module": [None, StrOptions({"cnn", "mlp"}), HasMethods(["forward"])],
@@ -168,6 +192,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         *,
         T=0.04,
         ns_weight=1.0,
+        companion=None,
+        companion_weight=1.0,
+        augment=None,
         rampup_epochs=5.0,
         labelled_fraction=0.5,
         module=None,
@@ -183,6 +210,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.selector = selector
         self.T = T
         self.ns_weight = ns_weight
+        self.companion = companion
+        self.companion_weight = companion_weight
+        self.augment = augment
         self.rampup_epochs = rampup_epochs
         self.labelled_fraction = labelled_fraction
         self.module = module
@@ -215,7 +245,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self : NS3LClassifier
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+        X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = self._image_shape(self.input_shape_)
         device = self._torch_device()
@@ -229,6 +259,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 "needs labelled samples of at least two classes."
             )
         y_labelled = y[labelled_rows]
+        if y_labelled.dtype == object and not any(
+            isinstance(v, str) for v in y_labelled
+        ):
+            # An object array only because -1 sat beside strings, or of plain
+            # numbers: scikit-learn types it "unknown" unless made numeric.
+            y_labelled = np.asarray(y_labelled.tolist())
         check_classification_targets(y_labelled)
         self.classes_, y_encoded = np.unique(y_labelled, return_inverse=True)
         if len(self.classes_) < 2:
@@ -236,11 +272,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 "NS3LClassifier needs labelled samples of at least two classes; "
                 f"got 1 class ({self.classes_[0]!r})."
             )
-        if len(unlabelled_rows) == 0 and self.selector not in (None, "supervised"):
+        semi_supervised = self.selector not in (None, "supervised") or self.companion
+        if len(unlabelled_rows) == 0 and semi_supervised:
             warnings.warn(
                 "y contains no unlabelled samples (-1); training is supervised only.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         self.n_labelled_, self.n_unlabelled_ = len(labelled_rows), len(unlabelled_rows)
 
@@ -249,6 +286,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         batch_seed = int(rng.randint(np.iinfo(np.int32).max))
 
         self.selector_ = self._make_selector(rng)
+        self.companion_ = self._make_companion()
         negatives = None
         if self.selector_ is not None and not self.selector_.dynamic:
             self.selector_.fit(_flat(X, labelled_rows), y_labelled)
@@ -277,7 +315,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(torch_seed)
             module = self._make_module(image_shape, X[labelled_rows[:1]])
-            self.net_ = NS3LNet(
+            net = NS3LNet(
                 module,
                 criterion=torch.nn.CrossEntropyLoss,
                 optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
@@ -287,18 +325,43 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 train_split=None,
                 device=str(device),
                 predict_nonlinearity=_softmax64,
-                callbacks=[("progress", EpochProgress())] if self.verbose else [],
+                callbacks=[("divergence", DivergenceGuard())]
+                + ([("progress", EpochProgress())] if self.verbose else []),
                 verbose=0,
                 selector=self.selector_,
                 ns_weight=self.ns_weight,
+                companion=self.companion_,
+                companion_weight=self.companion_weight,
+                augment=self._make_augment(image_shape),
                 rampup_epochs=self.rampup_epochs,
                 labelled_fraction=self.labelled_fraction,
                 random_state=batch_seed,
             )
-            self.net_.fit(data, None)
-        self.module_ = self.net_.module_
-        self.history_ = self.net_.history
+            # skorch ends training quietly on KeyboardInterrupt; the weights
+            # learned so far are kept, and the user is told.
+            net.fit(data, None)
+        self.net_ = net
+        self.n_epochs_ = sum("train_loss" in row for row in net.history)
+        if self.n_epochs_ < self.max_epochs:
+            warnings.warn(
+                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
+                "epochs; the model keeps the weights learned so far.",
+                UserWarning,
+                stacklevel=3,
+            )
         return self
+
+    @property
+    def module_(self) -> torch.nn.Module:
+        """The trained network (held by ``net_``, which moves it between devices)."""
+        check_is_fitted(self)
+        return self.net_.module_
+
+    @property
+    def history_(self):
+        """Per-epoch history of the training (``net_.history``)."""
+        check_is_fitted(self)
+        return self.net_.history
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -314,7 +377,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        X = validate_data_chunked(self, X, reset=False, allow_nd=True, dtype=np.float32)
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}, but "
@@ -404,6 +467,26 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             selector.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         selector._validate_params()
         return selector
+
+    def _make_companion(self):
+        if self.companion is None:
+            return None
+        if isinstance(self.companion, BaseCompanionLoss):
+            companion = clone(self.companion)
+        else:
+            companion = COMPANIONS[self.companion]()
+        companion._validate_params()
+        return companion
+
+    def _make_augment(self, image_shape):
+        if self.augment is None or callable(self.augment):
+            return self.augment
+        if image_shape is None:
+            raise ValueError(
+                f"augment={self.augment!r} shifts images: pass X of shape "
+                "(n, H, W) or (n, C, H, W), or give image_shape."
+            )
+        return ImageAugmenter(image_shape, flip=self.augment == "shift_flip")
 
     def _make_module(self, image_shape, X_first):
         n_classes = len(self.classes_)

@@ -19,35 +19,49 @@ from skorch.callbacks import Callback, PassthroughScoring
 from torch.nn import functional as F
 
 from ._loss import ns3l_loss, rampup_weight
+from ._memmap import FileMapping
 
 __all__ = ["NS3LNet", "SemiSupervisedData", "BalancedBatches", "SequentialBatches"]
 
 
-def _as_batch_source(X: np.ndarray, rows: np.ndarray) -> torch.Tensor | np.ndarray:
-    """In-memory rows become one tensor; a memory map stays on disk."""
-    if isinstance(X, np.memmap):
-        return X if len(rows) == X.shape[0] else _RowView(X, rows)
-    return torch.from_numpy(np.ascontiguousarray(X[rows], dtype=np.float32))
+def _as_batch_source(X: np.ndarray, rows: np.ndarray, copy: bool):
+    """Rows ``rows`` of ``X``, to cut batches from.
+
+    A memory map stays on disk and is read batch by batch. In memory, ``copy``
+    makes the rows one contiguous tensor (for the labelled rows, read every
+    epoch); otherwise they are gathered from ``X`` batch by batch (for the
+    pool, which can be most of ``X`` and is read a batch at a time anyway).
+    """
+    mapping = FileMapping.of(X)
+    if mapping is None and copy:
+        return torch.from_numpy(np.ascontiguousarray(X[rows], dtype=np.float32))
+    return _RowView(X, rows, mapping)
 
 
 class _RowView:
-    """Rows ``rows`` of a memory-mapped array, gathered one batch at a time."""
+    """Rows ``rows`` of an array, gathered one batch at a time."""
 
-    def __init__(self, X: np.ndarray, rows: np.ndarray):
-        self.X, self.rows = X, rows
+    def __init__(self, X: np.ndarray, rows: np.ndarray, mapping=None):
+        self.X, self.rows, self.mapping = X, rows, mapping
         self.shape = (len(rows), *X.shape[1:])
 
-    def __getitem__(self, idx):
-        return self.X[self.rows[idx]]
+    def take(self, idx: np.ndarray) -> torch.Tensor:
+        rows = self.rows[idx]
+        if self.mapping is None:
+            return torch.from_numpy(np.ascontiguousarray(self.X[rows], np.float32))
+        # Read a memory map in file order, then put the rows back in batch
+        # order, and drop the pages read from the process's resident set.
+        order = np.argsort(rows, kind="stable")
+        out = np.empty((len(rows), *self.shape[1:]), np.float32)
+        out[order] = self.X[rows[order]]
+        self.mapping.release()
+        return torch.from_numpy(out)
 
 
 def _gather(source, idx: np.ndarray) -> torch.Tensor:
     if isinstance(source, torch.Tensor):
         return source[torch.from_numpy(idx)]
-    # Sorted reads keep a memory map's access sequential; the order within a
-    # batch does not matter to the loss.
-    idx = np.sort(idx)
-    return torch.from_numpy(np.ascontiguousarray(source[idx], dtype=np.float32))
+    return source.take(idx)
 
 
 class SemiSupervisedData(torch.utils.data.Dataset):
@@ -64,9 +78,11 @@ class SemiSupervisedData(torch.utils.data.Dataset):
         unlabelled: np.ndarray,
         negatives: np.ndarray | None = None,
     ):
-        self.X_l = _as_batch_source(X, labelled)
+        self.X_l = _as_batch_source(X, labelled, copy=True)
         self.y_l = torch.as_tensor(y_labelled, dtype=torch.long)
-        self.X_u = _as_batch_source(X, unlabelled) if len(unlabelled) else None
+        self.X_u = (
+            _as_batch_source(X, unlabelled, copy=False) if len(unlabelled) else None
+        )
         self.n_unlabelled = len(unlabelled)
         self.negatives = None if negatives is None else torch.as_tensor(negatives)
 
@@ -96,12 +112,22 @@ class BalancedBatches:
         False keeps the labelled part of each batch and skips the pool: the
         supervised baseline then takes the very steps NS3L takes, minus the
         unlabelled rows.
+    augment : callable or None
+        Applied to the unlabelled rows of each batch (a tensor in, a tensor
+        of the same shape out).
     """
 
     def __init__(
-        self, dataset, batch_size, labelled_fraction=0.5, seed=None, use_unlabelled=True
+        self,
+        dataset,
+        batch_size,
+        labelled_fraction=0.5,
+        seed=None,
+        use_unlabelled=True,
+        augment=None,
     ):
         self.data = dataset
+        self.augment = augment
         labelled_rng, pool_rng = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.default_rng(labelled_rng)
         self.pool_rng = np.random.default_rng(pool_rng)
@@ -141,7 +167,10 @@ class BalancedBatches:
                 idx_u = self._next_unlabelled(n_u)
                 if data.negatives is not None:
                     target["negatives"] = data.negatives[torch.from_numpy(idx_u)]
-                X = torch.cat([X, _gather(data.X_u, idx_u)])
+                X_u = _gather(data.X_u, idx_u)
+                if self.augment is not None:
+                    X_u = self.augment(X_u)
+                X = torch.cat([X, X_u])
             yield X, target
 
 
@@ -158,6 +187,7 @@ class SequentialBatches:
     def __init__(self, dataset, batch_size=256, **_):
         self.X = dataset.X
         self.batch_size = batch_size
+        self.mapping = FileMapping.of(self.X)
 
     def __len__(self) -> int:
         return math.ceil(len(self.X) / self.batch_size)
@@ -170,6 +200,12 @@ class SequentialBatches:
                 padded = np.zeros((self.batch_size, *chunk.shape[1:]), np.float32)
                 padded[:n_rows] = chunk
                 chunk = padded
+            elif self.mapping is not None:
+                # Own the rows (writable, as torch wants them) before the
+                # memory map's pages are dropped.
+                chunk = np.array(chunk, np.float32)
+            if self.mapping is not None:
+                self.mapping.release()
             yield torch.from_numpy(np.ascontiguousarray(chunk)), n_rows
 
 
@@ -204,18 +240,37 @@ class EpochProgress(Callback):
         self.bar_.close()
 
 
-class NS3LNet(NeuralNet):
-    """skorch net whose loss is ``CE(labelled) + w(t) * NS3L(unlabelled)``.
+class DivergenceGuard(Callback):
+    """Stop with an error naming the epoch as soon as the loss is not finite.
 
-    ``w(t)`` is ``ns_weight`` times the ramp-up over ``rampup_epochs``. With
-    ``selector=None`` the unlabelled rows are ignored and the loss is the plain
-    cross-entropy of the labelled rows. A dynamic selector is asked for the
-    negatives of each unlabelled batch from the detached probabilities of the
-    same forward pass; static negatives travel inside the batch.
+    Without it a diverged run (a learning rate far too high, say) would finish
+    its epochs on NaN weights and return a model that predicts NaN.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if training and loss is not None and not torch.isfinite(loss).item():
+            epoch, batch_index = len(net.history), len(net.history[-1]["batches"])
+            raise FloatingPointError(
+                f"Training diverged: the loss became {loss.item()} at epoch {epoch}, "
+                f"batch {batch_index}. Lower lr (now {net.lr}) or ns_weight."
+            )
+
+
+class NS3LNet(NeuralNet):
+    """skorch net whose loss is ``CE(labelled) + r(t) * (lambda * NS3L + mu * C)``.
+
+    ``r(t)`` is the ramp-up over ``rampup_epochs``, ``lambda`` is
+    ``ns_weight``, ``C`` the optional ``companion`` loss on the unlabelled rows
+    (pseudo-labelling, VAT) and ``mu`` its ``companion_weight``. With neither a
+    selector nor a companion the unlabelled rows are not read and the loss is
+    the plain cross-entropy of the labelled rows. A dynamic selector is asked
+    for the negatives of each unlabelled batch from the detached probabilities
+    of the same forward pass; static negatives travel inside the batch.
 
     Besides skorch's ``train_loss``, each epoch of ``history`` records
-    ``supervised_loss``, ``ns3l_loss`` (unweighted), ``ns_weight`` (the ramped
-    weight at the end of the epoch) and ``negatives_per_sample``.
+    ``supervised_loss``, ``ns3l_loss`` and ``companion_loss`` (unweighted),
+    ``ns_weight`` (the ramped NS3L weight at the end of the epoch) and
+    ``negatives_per_sample``.
     """
 
     def __init__(
@@ -226,11 +281,17 @@ class NS3LNet(NeuralNet):
         ns_weight=1.0,
         rampup_epochs=0.0,
         labelled_fraction=0.5,
+        companion=None,
+        companion_weight=1.0,
+        augment=None,
         random_state=None,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
         self.selector = selector
+        self.companion = companion
+        self.companion_weight = companion_weight
+        self.augment = augment
         self.ns_weight = ns_weight
         self.rampup_epochs = rampup_epochs
         self.labelled_fraction = labelled_fraction
@@ -240,7 +301,12 @@ class NS3LNet(NeuralNet):
         # skorch's PrintLog table is replaced by EpochProgress when verbose.
         return [
             (f"{name}_epoch", PassthroughScoring(name=name, on_train=True))
-            for name in ("supervised_loss", "ns3l_loss", "negatives_per_sample")
+            for name in (
+                "supervised_loss",
+                "ns3l_loss",
+                "companion_loss",
+                "negatives_per_sample",
+            )
         ] + [("train_loss", PassthroughScoring(name="train_loss", on_train=True))]
 
     def get_dataset(self, X, y=None):
@@ -255,7 +321,8 @@ class NS3LNet(NeuralNet):
                 self.batch_size,
                 self.labelled_fraction,
                 seed=self.random_state,
-                use_unlabelled=self.selector is not None,
+                use_unlabelled=self.selector is not None or self.companion is not None,
+                augment=self.augment,
             )
         return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
 
@@ -280,27 +347,33 @@ class NS3LNet(NeuralNet):
         y = y_true["y"].to(y_pred.device)
         supervised = F.cross_entropy(y_pred[:n_l], y)
         logits_u = y_pred[n_l:]
-        if self.selector is None or logits_u.shape[0] == 0:
-            self._record(supervised, None, None)
-            return supervised
-        if "negatives" in y_true:
-            mask = y_true["negatives"].to(y_pred.device)
-        else:
-            with torch.no_grad():
-                mask = self.selector.mask_from_proba(torch.softmax(logits_u, dim=1))
-        unsupervised = ns3l_loss(logits_u, mask)
-        weight = self.ns_weight * rampup_weight(self._progress(), self.rampup_epochs)
-        self._record(supervised, unsupervised, mask, weight)
-        return supervised + weight * unsupervised
+        total, ns3l, companion, mask, weight = supervised, None, None, None, 0.0
+        if logits_u.shape[0]:
+            ramp = rampup_weight(self._progress(), self.rampup_epochs)
+            if self.selector is not None:
+                if "negatives" in y_true:
+                    mask = y_true["negatives"].to(y_pred.device)
+                else:
+                    with torch.no_grad():
+                        proba = torch.softmax(logits_u, dim=1)
+                        mask = self.selector.mask_from_proba(proba)
+                ns3l = ns3l_loss(logits_u, mask)
+                weight = self.ns_weight * ramp
+                total = total + weight * ns3l
+            if self.companion is not None:
+                X_u = X[n_l:].to(y_pred.device)
+                companion = self.companion(self.module_, X_u, logits_u)
+                total = total + self.companion_weight * ramp * companion
+        self._record(supervised, ns3l, companion, mask, weight)
+        return total
 
-    def _record(self, supervised, unsupervised, mask, weight=0.0):
+    def _record(self, supervised, ns3l, companion, mask, weight):
         h = self.history
         h.record_batch("supervised_loss", supervised.item())
-        h.record_batch(
-            "ns3l_loss", 0.0 if unsupervised is None else unsupervised.item()
-        )
-        h.record_batch(
-            "negatives_per_sample",
-            0.0 if mask is None else mask.sum(dim=1, dtype=torch.float32).mean().item(),
-        )
+        h.record_batch("ns3l_loss", 0.0 if ns3l is None else ns3l.item())
+        h.record_batch("companion_loss", 0.0 if companion is None else companion.item())
+        negatives = 0.0
+        if mask is not None:
+            negatives = mask.sum(dim=1, dtype=torch.float32).mean().item()
+        h.record_batch("negatives_per_sample", negatives)
         h.record("ns_weight", weight)

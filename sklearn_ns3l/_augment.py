@@ -1,0 +1,47 @@
+"""Image augmentation for unlabelled batches: small random shifts and flips."""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+__all__ = ["ImageAugmenter"]
+
+
+class ImageAugmenter:
+    """Random shifts of up to ``max_shift`` pixels, and optional horizontal flips.
+
+    Shifts pad with zeros (the background of digits and Fashion-MNIST).
+    Horizontal flips suit clothing, not digits; hence their own switch.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(channels, height, width)``; batches of any shape with that many
+        values per row are reshaped to it and back.
+    max_shift : int, default=2
+    flip : bool, default=False
+    """
+
+    def __init__(self, image_shape, max_shift: int = 2, flip: bool = False):
+        self.image_shape = tuple(image_shape)
+        self.max_shift = max_shift
+        self.flip = flip
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        n, s = X.shape[0], self.max_shift
+        images = X.reshape(n, *self.image_shape)
+        _, h, w = self.image_shape
+        padded = F.pad(images, (s, s, s, s))
+        dy = torch.randint(0, 2 * s + 1, (n,)).tolist()
+        dx = torch.randint(0, 2 * s + 1, (n,)).tolist()
+        out = torch.stack(
+            [
+                padded[i, :, y : y + h, x : x + w]
+                for i, (y, x) in enumerate(zip(dy, dx, strict=True))
+            ]
+        )
+        if self.flip:
+            flip = torch.rand(n) < 0.5
+            out[flip] = out[flip].flip(-1)
+        return out.reshape(X.shape)

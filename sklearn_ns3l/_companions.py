@@ -1,0 +1,234 @@
+"""Semi-supervised losses that NS3L's negative term can be added to.
+
+A companion reads the unlabelled rows of a batch and their logits from the
+training forward pass and returns one scalar loss. NS3LClassifier adds it,
+weighted and ramped up like the NS3L term, beside that term.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, validate_params
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "BaseCompanionLoss",
+    "PseudoLabelLoss",
+    "VATLoss",
+    "pseudo_label_loss",
+    "vat_perturbation",
+]
+
+
+class BaseCompanionLoss(BaseEstimator):
+    """A loss on unlabelled rows, computed beside the NS3L term.
+
+    Subclasses implement ``__call__(module, X_u, logits_u) -> loss``.
+    ``logits_u`` come from the training forward pass, with gradient.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __call__(self, module: nn.Module, X_u: torch.Tensor, logits_u: torch.Tensor):
+        raise NotImplementedError
+
+
+def pseudo_label_loss(logits: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Confidence-thresholded pseudo-labelling, as in FixMatch.
+
+    The argmax class of each row is its target when its probability is at
+    least ``threshold``; the cross-entropy is averaged over *all* rows, so a
+    batch with few confident rows pulls weakly.
+
+    Parameters
+    ----------
+    logits : torch.Tensor of shape (n_samples, n_classes)
+    threshold : float
+        Minimum max-probability for a row to get a pseudo-label.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar, 0 when no row is confident.
+    """
+    if logits.shape[0] == 0:
+        return logits.sum() * 0.0
+    with torch.no_grad():
+        confidence, target = torch.softmax(logits, dim=1).max(dim=1)
+        confident = (confidence >= threshold).to(logits.dtype)
+    per_row = F.cross_entropy(logits, target, reduction="none")
+    return (per_row * confident).mean()
+
+
+class PseudoLabelLoss(BaseCompanionLoss):
+    """Pseudo-labelling: confident predictions become positive labels.
+
+    Parameters
+    ----------
+    threshold : float, default=0.95
+        ``tau``: a row's argmax class is its label when its probability is at
+        least ``tau`` (FixMatch's value).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ns3l import PseudoLabelLoss
+    >>> logits = torch.tensor([[5.0, 0.0], [0.1, 0.0]])
+    >>> round(PseudoLabelLoss(threshold=0.9)(None, None, logits).item(), 4)
+    0.0034
+    """
+
+    _parameter_constraints: dict = {"threshold": [Interval(Real, 0, 1, closed="right")]}
+
+    def __init__(self, threshold: float = 0.95):
+        self.threshold = threshold
+
+    def __call__(self, module, X_u, logits_u):
+        return pseudo_label_loss(logits_u, self.threshold)
+
+
+@contextmanager
+def _frozen_batch_norm(module: nn.Module):
+    """Keep batch-norm running statistics out of VAT's extra forward passes."""
+    saved = []
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            saved.append((m, m.momentum))
+            m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, momentum in saved:
+            m.momentum = momentum
+
+
+@contextmanager
+def _without_dropout(module: nn.Module):
+    """Dropout off, so that the power iteration sees the perturbation, not noise."""
+    dropouts = [
+        m for m in module.modules() if isinstance(m, nn.modules.dropout._DropoutNd)
+    ]
+    modes = [m.training for m in dropouts]
+    for m in dropouts:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(dropouts, modes, strict=True):
+            m.train(mode)
+
+
+def _unit(d: torch.Tensor) -> torch.Tensor:
+    flat = d.reshape(d.shape[0], -1)
+    return (flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-30)).reshape(d.shape)
+
+
+def _kl(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tensor:
+    """Mean KL(p || q) over rows, from logits."""
+    log_p = F.log_softmax(p_logits, dim=1)
+    log_q = F.log_softmax(q_logits, dim=1)
+    return (log_p.exp() * (log_p - log_q)).sum(dim=1).mean()
+
+
+@validate_params(
+    {
+        "module": [nn.Module],
+        "X": [torch.Tensor],
+        "logits": [torch.Tensor],
+        "xi": [Interval(Real, 0, None, closed="neither")],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "n_power": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def vat_perturbation(module, X, logits, *, xi=1e-6, eps=2.0, n_power=1):
+    """The virtual adversarial perturbation of each row, of L2 norm ``eps``.
+
+    Starting from a random direction, ``n_power`` power iterations (each a
+    step of size ``xi`` and a gradient of the KL divergence between the clean
+    and the perturbed prediction) find the direction the prediction is most
+    sensitive to.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : torch.Tensor of shape (n_samples, ...)
+    logits : torch.Tensor of shape (n_samples, n_classes)
+        The clean predictions. Where ``module`` has dropout they are computed
+        again with dropout off, like the perturbed ones.
+    xi : float, default=1e-6
+    eps : float, default=2.0
+    n_power : int, default=1
+
+    Returns
+    -------
+    r_adv : torch.Tensor, shaped like ``X``, without gradient
+    """
+    d = _unit(torch.randn_like(X))
+    with _frozen_batch_norm(module), _without_dropout(module):
+        clean = logits.detach()
+        if any(isinstance(m, nn.modules.dropout._DropoutNd) for m in module.modules()):
+            with torch.no_grad():
+                clean = module(X)
+        for _ in range(n_power):
+            d = (xi * d).requires_grad_(True)
+            divergence = _kl(clean, module(X + d))
+            (grad,) = torch.autograd.grad(divergence, d)
+            d = _unit(grad.detach())
+    return eps * d
+
+
+class VATLoss(BaseCompanionLoss):
+    """Virtual adversarial training (Miyato et al., 2018).
+
+    The loss is ``KL(p(x) || p(x + r_adv))`` with ``r_adv`` from
+    :func:`vat_perturbation`: predictions must not change under the small
+    perturbation they are most sensitive to.
+
+    Parameters
+    ----------
+    eps : float, default=2.0
+        L2 norm of the perturbation of each row (inputs scaled to [0, 1]).
+    xi : float, default=1e-6
+        Step of the power iteration.
+    n_power : int, default=1
+        Power iterations.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ns3l import VATLoss
+    >>> module = torch.nn.Linear(4, 3)
+    >>> X = torch.randn(8, 4)
+    >>> VATLoss(eps=1.0)(module, X, module(X)).item() >= 0
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "xi": [Interval(Real, 0, None, closed="neither")],
+        "n_power": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, eps: float = 2.0, xi: float = 1e-6, n_power: int = 1):
+        self.eps = eps
+        self.xi = xi
+        self.n_power = n_power
+
+    def __call__(self, module, X_u, logits_u):
+        if logits_u.shape[0] == 0:
+            return logits_u.sum() * 0.0
+        r_adv = vat_perturbation(
+            module, X_u, logits_u, xi=self.xi, eps=self.eps, n_power=self.n_power
+        )
+        with _frozen_batch_norm(module):
+            return _kl(logits_u.detach(), module(X_u + r_adv))
+
+
+#: Short names accepted by ``NS3LClassifier(companion=...)``.
+COMPANIONS = {"pseudo_label": PseudoLabelLoss, "vat": VATLoss}

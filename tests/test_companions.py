@@ -1,0 +1,156 @@
+"""Companion losses (pseudo-labelling, VAT) and NS3L on top of them."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_ns3l import NS3LClassifier, PseudoLabelLoss, VATLoss
+from sklearn_ns3l._augment import ImageAugmenter
+from sklearn_ns3l._companions import (
+    _frozen_batch_norm,
+    pseudo_label_loss,
+    vat_perturbation,
+)
+
+
+def test_pseudo_labels_appear_only_above_tau():
+    # probabilities: row 0 ~ (0.982, 0.018), row 1 ~ (0.525, 0.475)
+    logits = torch.tensor([[4.0, 0.0], [0.1, 0.0]])
+    expected_row0 = -math.log(math.exp(4) / (math.exp(4) + 1))
+    assert pseudo_label_loss(logits, 0.95).item() == pytest.approx(
+        expected_row0 / 2, rel=1e-5
+    )
+    assert pseudo_label_loss(logits, 0.99).item() == 0.0
+    both = expected_row0 - math.log(math.exp(0.1) / (math.exp(0.1) + 1))
+    assert pseudo_label_loss(logits, 0.5).item() == pytest.approx(both / 2, rel=1e-5)
+
+
+def test_pseudo_label_gradient_raises_the_confident_class():
+    logits = torch.tensor([[3.0, 0.0, 0.0]], requires_grad=True)
+    pseudo_label_loss(logits, 0.5).backward()
+    assert logits.grad[0, 0] < 0 < logits.grad[0, 1]
+
+
+@pytest.mark.parametrize("eps", [0.5, 2.0, 6.0])
+def test_vat_perturbation_has_norm_eps_per_row(eps):
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    X = torch.randn(5, 4, 4)
+    r = vat_perturbation(module, X, module(X), eps=eps)
+    assert r.shape == X.shape and not r.requires_grad
+    np.testing.assert_allclose(r.reshape(5, -1).norm(dim=1).numpy(), eps, rtol=1e-5)
+
+
+def test_vat_finds_the_direction_the_prediction_is_most_sensitive_to():
+    """For a linear 2-class model the answer is the weight difference."""
+    torch.manual_seed(0)
+    module = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]))
+    X = torch.randn(4, 3)
+    r = vat_perturbation(module, X, module(X), xi=1e-3, eps=1.0, n_power=2)
+    np.testing.assert_allclose(r[:, 0].abs().numpy(), 1.0, atol=1e-3)
+
+
+def test_vat_loss_is_a_kl_divergence_and_leaves_batch_norm_statistics_alone():
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 3)
+    )
+    X = torch.randn(16, 4)
+    logits = module(X)
+    before = module[1].running_mean.clone()
+    loss = VATLoss(eps=1.0)(module, X, logits)
+    assert loss.item() >= 0 and loss.requires_grad
+    torch.testing.assert_close(module[1].running_mean, before)
+    with _frozen_batch_norm(module):
+        assert module[1].momentum == 0.0
+    assert module[1].momentum == 0.1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(selector=None, companion=PseudoLabelLoss(threshold=0.2)),
+        dict(companion=PseudoLabelLoss(threshold=0.2)),
+        dict(selector=None, companion="vat"),
+        dict(companion=VATLoss(eps=1.0)),
+        dict(selector="uniform", companion="vat"),
+        dict(companion=PseudoLabelLoss(threshold=0.2), augment="shift"),
+    ],
+)
+def test_companions_train_inside_the_classifier_and_report_their_parts(
+    digits_semi, params
+):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(
+        max_epochs=3,
+        batch_size=32,
+        T=0.09,
+        image_shape=(8, 8),
+        random_state=0,
+        **params,
+    )
+    clf.fit(X, y_semi)
+    history = {
+        k: np.array(clf.history_[:, k], dtype=float)
+        for k in ("supervised_loss", "ns3l_loss", "companion_loss")
+    }
+    assert all(np.all(np.isfinite(v)) for v in history.values())
+    assert np.any(history["companion_loss"] != 0)
+    assert np.any(history["ns3l_loss"] != 0) == (
+        params.get("selector", "threshold") is not None
+    )
+    assert clf.companion_ is not params["companion"]
+
+
+def test_companion_names_give_the_default_losses(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(companion="pseudo_label", max_epochs=1).fit(X, y_semi)
+    assert (
+        isinstance(clf.companion_, PseudoLabelLoss) and clf.companion_.threshold == 0.95
+    )
+    clf = NS3LClassifier(companion="vat", max_epochs=1).fit(X, y_semi)
+    assert isinstance(clf.companion_, VATLoss) and clf.companion_.eps == 2.0
+
+
+def test_companion_weight_zero_equals_no_companion(digits_semi):
+    X, y_semi, _ = digits_semi
+    kw = dict(max_epochs=2, batch_size=32, random_state=0)
+    a = NS3LClassifier(**kw).fit(X, y_semi).predict_proba(X)
+    b = (
+        NS3LClassifier(companion="pseudo_label", companion_weight=0.0, **kw)
+        .fit(X, y_semi)
+        .predict_proba(X)
+    )
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_shift_augmentation_moves_images_by_at_most_max_shift():
+    torch.manual_seed(0)
+    images = torch.zeros(50, 1, 8, 8)
+    images[:, 0, 3, 4] = 1.0
+    out = ImageAugmenter((1, 8, 8), max_shift=2)(images.reshape(50, 64)).reshape(
+        50, 8, 8
+    )
+    rows, cols = torch.nonzero(out, as_tuple=True)[1:]
+    assert out.sum() == 50  # nothing fell off an 8x8 image
+    assert rows.min() >= 1 and rows.max() <= 5 and cols.min() >= 2 and cols.max() <= 6
+    assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) > 10
+    flipped = ImageAugmenter((1, 8, 8), max_shift=0, flip=True)(images)
+    assert {tuple(torch.nonzero(f[0]).tolist()[0]) for f in flipped} == {(3, 4), (3, 3)}
+
+
+def test_bad_companion_settings_are_clear_errors(digits_semi):
+    X, y_semi, _ = digits_semi
+    with pytest.raises(InvalidParameterError, match="'companion' parameter"):
+        NS3LClassifier(companion="mixmatch").fit(X, y_semi)
+    with pytest.raises(InvalidParameterError, match="'eps' parameter"):
+        NS3LClassifier(companion=VATLoss(eps=-1.0), max_epochs=1).fit(X, y_semi)
+    with pytest.raises(InvalidParameterError, match="'companion_weight' parameter"):
+        NS3LClassifier(companion="vat", companion_weight=-1).fit(X, y_semi)
+    with pytest.raises(ValueError, match="augment='shift' shifts images"):
+        NS3LClassifier(augment="shift", max_epochs=1).fit(X, y_semi)

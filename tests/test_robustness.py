@@ -1,0 +1,240 @@
+"""Every accepted input works and every refused input gets a clear error."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_ns3l import NS3LClassifier
+
+TINY = dict(max_epochs=1, batch_size=16, random_state=0)
+_settings = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@st.composite
+def semi_supervised_problems(draw):
+    """Small (X, y) pairs: varied shapes, dtypes, label sets and label counts."""
+    n_classes = draw(st.integers(2, 4))
+    labels = draw(
+        st.one_of(
+            st.lists(
+                st.integers(0, 50), min_size=n_classes, max_size=n_classes, unique=True
+            ),
+            st.lists(
+                st.text("abcxyz", min_size=1, max_size=3),
+                min_size=n_classes,
+                max_size=n_classes,
+                unique=True,
+            ),
+        )
+    )
+    per_class = draw(
+        st.lists(st.integers(1, 6), min_size=n_classes, max_size=n_classes)
+    )
+    n_unlabelled = draw(st.integers(0, 20))
+    n_features = draw(st.integers(1, 6))
+    y_labelled = np.repeat(np.array(labels, dtype=object), per_class)
+    y = np.concatenate([y_labelled, np.full(n_unlabelled, -1, dtype=object)])
+    if all(isinstance(v, int) for v in labels) and draw(st.booleans()):
+        y = y.astype(np.int64)
+    n = len(y)
+    kind = draw(st.sampled_from(["float64", "float32", "int", "bool"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    X = {
+        "float64": lambda: (
+            rng.normal(size=(n, n_features)) * draw(st.sampled_from([1e-3, 1, 1e4]))
+        ),
+        "float32": lambda: rng.normal(size=(n, n_features)).astype(np.float32),
+        "int": lambda: rng.integers(-5, 5, size=(n, n_features)),
+        "bool": lambda: rng.random((n, n_features)) < 0.5,
+    }[kind]()
+    order = rng.permutation(n)
+    return X[order], y[order], labels
+
+
+@_settings
+@given(problem=semi_supervised_problems())
+def test_any_valid_problem_fits_and_predicts_probabilities(problem):
+    X, y, labels = problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # all-labelled draws warn
+        clf = NS3LClassifier(**TINY).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.classes_) == set(labels)
+    assert set(clf.predict(X)) <= set(labels)
+
+
+@_settings
+@given(
+    X=st.one_of(
+        st.just(np.array([[1.0, np.nan]] * 4)),
+        st.just(np.array([[1.0, np.inf]] * 4)),
+        st.just(np.array([["a", "b"]] * 4, dtype=object)),
+        st.just(np.array([[1 + 1j, 0]] * 4)),
+        st.just(np.ones((4, 0))),
+        st.just(np.ones(4)),
+    )
+)
+def test_unusable_X_is_refused_with_a_value_or_type_error(X):
+    with pytest.raises((ValueError, TypeError)) as info:
+        NS3LClassifier(**TINY).fit(X, np.array([0, 1, 0, 1]))
+    assert not type(info.value).__module__.startswith("torch")
+
+
+def test_sparse_X_is_refused_clearly():
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        NS3LClassifier(**TINY).fit(sp.csr_matrix(np.eye(4)), [0, 1, 0, 1])
+
+
+def test_one_labelled_row_per_class_and_heavy_imbalance():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.full(60, -1)
+    y[:2] = [0, 1]
+    assert NS3LClassifier(**TINY).fit(X, y).predict(X).shape == (60,)
+    y_imbalanced = np.r_[np.zeros(57, int), [1, 2, 2]]
+    clf = NS3LClassifier(**TINY).fit(
+        X, np.where(np.arange(60) % 3 == 0, -1, y_imbalanced)
+    )
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+@pytest.mark.parametrize("T", [1e-9, 0.999999])
+def test_extreme_thresholds_train_finitely(digits_semi, T):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(T=T, max_epochs=2, batch_size=32, random_state=0).fit(
+        X, y_semi
+    )
+    assert np.all(np.isfinite(np.array(clf.history_[:, "train_loss"], dtype=float)))
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+    negatives = np.mean(clf.history_[:, "negatives_per_sample"])
+    assert negatives < 0.5 if T < 0.5 else negatives > 8
+
+
+def test_a_diverging_run_stops_with_an_error_naming_the_epoch(digits):
+    X, y = digits
+    clf = NS3LClassifier(optimizer="sgd", lr=1e8, max_epochs=5, random_state=0)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"diverged: the loss became nan at epoch \d+, batch \d+",
+    ):
+        clf.fit(X[:300], np.r_[y[:100], np.full(200, -1)])
+    assert not hasattr(clf, "net_")  # no broken model left behind
+
+
+class _InterruptAfter(torch.nn.Module):
+    """A network whose forward pass raises KeyboardInterrupt on its n-th call."""
+
+    def __init__(self, calls):
+        super().__init__()
+        self.fc = torch.nn.Linear(64, 10)
+        self.calls = calls
+
+    def forward(self, x):
+        self.calls -= 1
+        if self.calls == 0:
+            raise KeyboardInterrupt
+        return self.fc(x.reshape(len(x), -1))
+
+
+def test_keyboard_interrupt_keeps_the_weights_learned_so_far_and_says_so(digits_semi):
+    X, y_semi, _ = digits_semi
+    # One check call, then 4 batches an epoch: interrupt in epoch 3.
+    clf = NS3LClassifier(module=_InterruptAfter(11), max_epochs=10, batch_size=50)
+    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
+        clf.fit(X, y_semi)
+    assert clf.n_epochs_ == 2
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+_FIT_AND_PRINT = textwrap.dedent(
+    """
+    import sys, pickle, numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn_ns3l import NS3LClassifier
+    from sklearn_ns3l.datasets import hide_labels
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16.0, hide_labels(y[:300], 5, random_state=0)
+    clf = NS3LClassifier(max_epochs=2, random_state=7).fit(X, y)
+    sys.stdout.buffer.write(pickle.dumps((clf, clf.predict_proba(X))))
+    """
+)
+
+
+def _run(code, stdin=None):
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, check=True
+    )
+    return out.stdout
+
+
+def test_same_random_state_same_predictions_in_two_processes():
+    (_, a), (_, b) = (pickle.loads(_run(_FIT_AND_PRINT)) for _ in range(2))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_a_pickled_model_predicts_identically_in_another_process(digits):
+    clf, expected = pickle.loads(_run(_FIT_AND_PRINT))
+    X, _ = digits
+    np.testing.assert_array_equal(clf.predict_proba(X[:300]), expected)
+    # ... and the other way round, through joblib.
+    code = (
+        "import sys, joblib, numpy as np; from sklearn.datasets import load_digits\n"
+        "clf = joblib.load(sys.stdin.buffer)\n"
+        "X = load_digits().data[:300] / 16.0\n"
+        "sys.stdout.buffer.write(clf.predict_proba(X).tobytes())"
+    )
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)
+    theirs = np.frombuffer(_run(code, stdin=buffer.getvalue())).reshape(expected.shape)
+    np.testing.assert_array_equal(theirs, expected)
+
+
+def test_a_model_saved_on_cuda_loads_and_predicts_on_cpu(digits_semi, monkeypatch):
+    """skorch maps CUDA-saved weights to the CPU when CUDA is absent.
+
+    Without a GPU the net's device is set to "cuda" by hand: unpickling then
+    takes the same path as for a model really trained on a GPU.
+    """
+    X, y_semi, _ = digits_semi
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    clf = NS3LClassifier(max_epochs=1, random_state=0, device=device).fit(X, y_semi)
+    expected = clf.predict_proba(X)
+    clf.net_.device = "cuda"
+    state = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="no CUDA devices are available"):
+        loaded = pickle.loads(state)
+    assert str(loaded.net_.device) == "cpu"
+    assert next(loaded.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-5)
+
+
+def test_grid_search_workers_do_not_oversubscribe_cores(digits):
+    """joblib's loky workers cap OpenMP threads, torch's included (docs: threads)."""
+    X, y = digits
+    search = GridSearchCV(
+        NS3LClassifier(max_epochs=1),
+        {"T": [0.03, 0.05]},
+        cv=2,
+        n_jobs=2,
+        scoring=lambda est, X, y: torch.get_num_threads(),
+    ).fit(X[:200], y[:200])
+    assert np.all(search.cv_results_["mean_test_score"] == 1)
