@@ -3,6 +3,7 @@
 from ._classifier import NS3LClassifier
 from ._loss import ns3l_loss
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
+from .plotting import plot_history
 from .selectors import ThresholdSelector
 
 __version__ = "0.1.0"
@@ -13,4 +14,5 @@ __all__ = [
     "labelled_accuracy_score",
     "labelled_accuracy_scorer",
     "ns3l_loss",
+    "plot_history",
 ]
