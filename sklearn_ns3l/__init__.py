@@ -4,13 +4,21 @@ from ._classifier import NS3LClassifier
 from ._loss import ns3l_loss
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
 from .plotting import plot_history
-from .selectors import ThresholdSelector
+from .selectors import (
+    NearestNeighbourSelector,
+    OracleSelector,
+    ThresholdSelector,
+    UniformSelector,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "NS3LClassifier",
+    "NearestNeighbourSelector",
+    "OracleSelector",
     "ThresholdSelector",
+    "UniformSelector",
     "labelled_accuracy_score",
     "labelled_accuracy_scorer",
     "ns3l_loss",

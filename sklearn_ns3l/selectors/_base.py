@@ -58,6 +58,12 @@ class BaseNegativeSelector(
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            # One class leaves no class a sample could surely not be.
+            raise ValueError(
+                f"{type(self).__name__} needs labelled samples of at least two "
+                f"classes; got 1 class ({self.classes_[0]!r})."
+            )
         self._fit(X, y_encoded)
         return self
 
@@ -74,9 +80,11 @@ class BaseNegativeSelector(
         mask : ndarray of bool, shape (n_samples, n_classes)
             Column ``k`` refers to ``classes_[k]``.
         """
+        return self._transform(self._validate_transform_input(X))
+
+    def _validate_transform_input(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        return self._transform(X)
+        return validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
 
     @abstractmethod
     def _fit(self, X, y):
@@ -96,4 +104,6 @@ class BaseNegativeSelector(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = not self.dynamic
+        # The output is a boolean mask, whatever the dtype of X.
+        tags.transformer_tags.preserves_dtype = []
         return tags

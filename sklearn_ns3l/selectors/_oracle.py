@@ -1,0 +1,129 @@
+"""The ablation upper bound: k classes drawn from the wrong ones, using the truth."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import column_or_1d
+
+from ._base import BaseNegativeSelector
+from ._sampling import check_k, draw_negatives
+
+__all__ = ["OracleSelector"]
+
+
+class OracleSelector(BaseNegativeSelector):
+    """Negative labels are ``k`` classes drawn uniformly from the wrong classes.
+
+    For ablations and benchmarks only, never for real use: it reads the true
+    label of every sample it selects for (``transform(X, y_true=...)``), which
+    a semi-supervised learner does not have. It measures how good NS3L could
+    be with negative labels that are never wrong; in the paper (appendix,
+    Table 6) oracle-3 is the best method of all. Inside
+    :class:`~sklearn_ns3l.NS3LClassifier` pass the truth of every row as
+    ``fit(X, y, y_true=...)``.
+
+    Parameters
+    ----------
+    k : int, default=1
+        Negative labels per sample, below the number of classes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws. With an integer, every call of ``transform`` on the
+        same samples returns the same mask.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``; column ``j`` of the mask is
+        ``classes_[j]``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    UniformSelector : The same draw without the truth (may hit the true class).
+
+    References
+    ----------
+    J. Chen, V. Shah and A. Kyrillidis, "Negative Sampling in Semi-Supervised
+    Learning", ICML 2020, appendix, Table 6 ("Oracle - k").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ns3l.selectors import OracleSelector
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> y = np.array(["cat", "dog", "eel"])
+    >>> oracle = OracleSelector(k=2, random_state=0).fit(X, y)
+    >>> oracle.transform(X, y_true=y)
+    array([[False,  True,  True],
+           [ True, False,  True],
+           [ True,  True, False]])
+    """
+
+    needs_true_labels = True
+
+    _parameter_constraints: dict = {
+        **BaseNegativeSelector._parameter_constraints,
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, k: int = 1, random_state=None):
+        self.k = k
+        self.random_state = random_state
+
+    def transform(self, X, y_true=None):
+        """Negative mask of ``X``, drawn from the classes each sample is not.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to choose negative labels for.
+        y_true : array-like of shape (n_samples,)
+            Their true labels, each one of ``classes_``. Required.
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_samples, n_classes)
+            Column ``j`` refers to ``classes_[j]``; never True at the true
+            class.
+        """
+        X = self._validate_transform_input(X)
+        if y_true is None:
+            raise ValueError(
+                "OracleSelector.transform needs the true labels of the samples: "
+                "call transform(X, y_true=...). The oracle is for ablations only."
+            )
+        return self._transform(X, self._encode(y_true, X.shape[0]))
+
+    def _fit(self, X, y):
+        check_k(self, len(self.classes_))
+
+    def _transform(self, X, y_true):
+        allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
+        allowed[np.arange(X.shape[0]), y_true] = False
+        return draw_negatives(allowed, self.k, check_random_state(self.random_state))
+
+    def _encode(self, y_true, n_samples: int) -> np.ndarray:
+        """Column index of each true label; refuses labels outside ``classes_``."""
+        y_true = column_or_1d(y_true, dtype=None)
+        if len(y_true) != n_samples:
+            raise ValueError(
+                f"y_true has {len(y_true)} labels, but X has {n_samples} samples."
+            )
+        # A dict rather than np.searchsorted: the labels may be a mix of types
+        # numpy cannot order (e.g. strings against an integer typo).
+        column = {c: j for j, c in enumerate(self.classes_.tolist())}
+        codes = np.fromiter(
+            (column.get(v, -1) for v in y_true.tolist()), dtype=np.intp, count=n_samples
+        )
+        unknown = codes < 0
+        if unknown.any():
+            examples = list(dict.fromkeys(y_true[unknown].tolist()))[:10]
+            raise ValueError(
+                f"y_true holds labels that are not among classes_ "
+                f"{self.classes_.tolist()}: {examples}."
+            )
+        return codes

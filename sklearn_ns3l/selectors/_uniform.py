@@ -1,0 +1,75 @@
+"""The paper's baseline selector: k classes drawn uniformly at random."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseNegativeSelector
+from ._sampling import check_k, draw_negatives
+
+__all__ = ["UniformSelector"]
+
+
+class UniformSelector(BaseNegativeSelector):
+    """Negative labels are ``k`` classes drawn uniformly from all classes.
+
+    The draw ignores the sample, so it hits the sample's true class with
+    probability ``k / n_classes``. In the paper (appendix, Table 6) this makes
+    results worse than supervised training; it is the baseline the other
+    selectors are measured against.
+
+    Parameters
+    ----------
+    k : int, default=1
+        Negative labels per sample, below the number of classes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws. With an integer, every call of ``transform`` on the
+        same samples returns the same mask.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``; column ``j`` of the mask is
+        ``classes_[j]``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    OracleSelector : Draws from the wrong classes only (needs the truth).
+    NearestNeighbourSelector : Draws away from the nearest labelled classes.
+
+    References
+    ----------
+    J. Chen, V. Shah and A. Kyrillidis, "Negative Sampling in Semi-Supervised
+    Learning", ICML 2020, appendix, Table 6 ("Uniform - k").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ns3l.selectors import UniformSelector
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array(["cat", "dog", "eel", "cat"])
+    >>> mask = UniformSelector(k=2, random_state=0).fit(X, y).transform(X)
+    >>> mask.shape, mask.sum(axis=1).tolist()
+    ((4, 3), [2, 2, 2, 2])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNegativeSelector._parameter_constraints,
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, k: int = 1, random_state=None):
+        self.k = k
+        self.random_state = random_state
+
+    def _fit(self, X, y):
+        check_k(self, len(self.classes_))
+
+    def _transform(self, X):
+        allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
+        return draw_negatives(allowed, self.k, check_random_state(self.random_state))
