@@ -48,12 +48,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    selector : {"threshold", "supervised"}, BaseNegativeSelector or None, \
-            default="threshold"
+    selector : str, BaseNegativeSelector or None, default="threshold"
         How negative labels are chosen. ``"threshold"`` is the paper's method
         (with threshold ``T``). ``None`` or ``"supervised"`` train on the
-        labelled rows only, the baseline. A selector object is cloned and
-        used as given (its own parameters apply, not ``T``).
+        labelled rows only, the baseline. The other names are the paper's
+        ablations with their defaults: ``"uniform"``, ``"nn_exclude_class"``,
+        ``"nn_exclude_nearest"``, ``"nn_furthest"`` and ``"oracle"`` (which
+        needs ``y_true`` in ``fit``); see :mod:`sklearn_ns3l.selectors`. A
+        selector object is cloned and used as given (its own parameters
+        apply, not ``T``).
     T : float, default=0.04
         Probability threshold of the ``"threshold"`` selector, in (0, 1). The
         paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.

@@ -172,7 +172,7 @@ def hide_labels(y, labels_per_class: int, random_state=None) -> np.ndarray:
     --------
     >>> from sklearn_ns3l.datasets import hide_labels
     >>> hide_labels([0, 0, 0, 1, 1, 1], 1, random_state=0)
-    array([-1, -1,  0, -1,  1, -1])
+    array([-1, -1,  0, -1, -1,  1])
     """
     y = np.asarray(y)
     if labels_per_class < 1:

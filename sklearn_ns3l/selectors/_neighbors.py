@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseNegativeSelector
@@ -159,6 +158,4 @@ class NearestNeighbourSelector(BaseNegativeSelector):
             )
         n_dropped = self.m if self.rule == "exclude_nearest_classes" else 1
         nearest = np.argpartition(D, n_dropped - 1, axis=1)[:, :n_dropped]
-        return draw_negatives(
-            ~mask_of(nearest, D.shape), self.k, check_random_state(self.random_state)
-        )
+        return draw_negatives(~mask_of(nearest, D.shape), self.k, self.random_state, X)

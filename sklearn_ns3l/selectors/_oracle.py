@@ -3,7 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import column_or_1d
 
@@ -104,7 +103,7 @@ class OracleSelector(BaseNegativeSelector):
     def _transform(self, X, y_true):
         allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
         allowed[np.arange(X.shape[0]), y_true] = False
-        return draw_negatives(allowed, self.k, check_random_state(self.random_state))
+        return draw_negatives(allowed, self.k, self.random_state, X)
 
     def _encode(self, y_true, n_samples: int) -> np.ndarray:
         """Column index of each true label; refuses labels outside ``classes_``."""

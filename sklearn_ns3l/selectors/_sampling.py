@@ -1,6 +1,9 @@
 """Drawing k negative classes per sample, shared by the random selectors."""
 
+from hashlib import blake2b
+
 import numpy as np
+from sklearn.utils import check_random_state
 
 __all__ = ["check_k", "draw_negatives", "mask_of"]
 
@@ -28,8 +31,12 @@ def check_k(selector, n_classes: int) -> None:
         )
 
 
-def draw_negatives(allowed: np.ndarray, k: int, rng: np.random.RandomState):
+def draw_negatives(allowed: np.ndarray, k: int, random_state, X: np.ndarray):
     """Pick ``k`` classes per row uniformly, without replacement, among the allowed.
+
+    The draw of a row depends only on ``random_state`` and the row's values,
+    not on its position or on the other rows: transforming a subset or a
+    permutation of ``X`` gives the same masks for the same rows.
 
     Parameters
     ----------
@@ -37,7 +44,9 @@ def draw_negatives(allowed: np.ndarray, k: int, rng: np.random.RandomState):
         Candidate classes of each row; every row needs at least ``k``.
     k : int
         Classes to pick per row.
-    rng : numpy.random.RandomState
+    random_state : int, RandomState instance or None
+    X : ndarray of shape (n_samples, ...)
+        The samples the rows belong to; their values key the draws.
 
     Returns
     -------
@@ -48,16 +57,42 @@ def draw_negatives(allowed: np.ndarray, k: int, rng: np.random.RandomState):
     --------
     >>> import numpy as np
     >>> allowed = np.array([[True, False, True], [False, True, True]])
-    >>> draw_negatives(allowed, 2, np.random.RandomState(0)).astype(int)
+    >>> draw_negatives(allowed, 2, 0, np.eye(2)).astype(int)
     array([[1, 0, 1],
            [0, 1, 1]])
     """
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     # The k smallest of i.i.d. uniform keys form a uniformly random k-subset;
     # a key of 2 keeps a disallowed class out as long as a row has k allowed.
-    keys = rng.random_sample(allowed.shape)
+    keys = _uniform_keys(X, seed, allowed.shape[1])
     keys[~allowed] = 2.0
     chosen = np.argpartition(keys, k - 1, axis=1)[:, :k]
     return mask_of(chosen, allowed.shape)
+
+
+def _splitmix64(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _uniform_keys(X: np.ndarray, seed: int, n_classes: int) -> np.ndarray:
+    """Pseudo-random numbers in [0, 1) keyed by (seed, row values, class)."""
+    key = seed.to_bytes(8, "little")
+    rows = np.ascontiguousarray(X).reshape(len(X), -1)
+    row_hash = np.fromiter(
+        (
+            int.from_bytes(blake2b(row.tobytes(), digest_size=8, key=key).digest())
+            for row in rows
+        ),
+        dtype=np.uint64,
+        count=len(rows),
+    )
+    with np.errstate(over="ignore"):
+        golden = np.uint64(0x9E3779B97F4A7C15)
+        classes = np.arange(1, n_classes + 1, dtype=np.uint64) * golden
+        bits = _splitmix64(row_hash[:, None] ^ classes[None, :])
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def mask_of(columns: np.ndarray, shape: tuple) -> np.ndarray:

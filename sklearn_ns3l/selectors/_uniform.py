@@ -3,7 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseNegativeSelector
@@ -72,4 +71,4 @@ class UniformSelector(BaseNegativeSelector):
 
     def _transform(self, X):
         allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
-        return draw_negatives(allowed, self.k, check_random_state(self.random_state))
+        return draw_negatives(allowed, self.k, self.random_state, X)
