@@ -63,9 +63,10 @@ def plot_history(clf, ax=None):
     ``valid_acc`` column (validation accuracy, as skorch names it), it gets a
     second right y-axis in [0, 1]. Keys absent from the history are skipped.
 
-    A NS3L loss that falls while the negatives per sample rise is the method
-    working: the network grows confident about which classes a sample is
-    not. The supervised baseline draws a flat NS3L loss and no negatives.
+    Negatives per sample that climb while the NS3L loss stays small are the
+    method working: the network grows confident about which classes a sample
+    is not, and rightly so. The supervised baseline draws a flat NS3L loss and
+    no negatives.
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ the results more sensitive to ``T`` than to the weight of the NS3L term, so
 Cross-validating a semi-supervised model has a trap. The folds are cut from
 the training set, so every test fold holds unlabelled rows (target -1) too. A
 model never predicts -1, so plain accuracy counts each of those rows as an
-error. :func:`sklearn_ns3l.labelled_accuracy_scorer` scores the labelled rows
+error. :data:`sklearn_ns3l.labelled_accuracy_scorer` scores the labelled rows
 only, and so does :meth:`NS3LClassifier.score <sklearn_ns3l.NS3LClassifier.score>`,
 which :class:`~sklearn.model_selection.GridSearchCV` uses when no ``scoring``
 is given. This example runs one search with both scorers and compares them
