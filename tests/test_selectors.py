@@ -219,7 +219,9 @@ def test_uniform_hits_every_class_at_rate_k_over_n_classes():
     n, n_classes, k = 20000, 5, 2
     X_l, y_l, _ = _labelled(0, n_classes)
     mask = (
-        UniformSelector(k=k, random_state=0).fit(X_l, y_l).transform(np.zeros((n, 5)))
+        UniformSelector(k=k, random_state=0)
+        .fit(X_l, y_l)
+        .transform(np.random.default_rng(1).normal(size=(n, 5)))
     )
     assert np.all(mask.sum(axis=1) == k)
     for c in range(n_classes):
@@ -248,7 +250,7 @@ def test_oracle_draws_uniformly_from_the_wrong_classes():
     mask = (
         OracleSelector(random_state=0)
         .fit(X_l, y_l)
-        .transform(np.zeros((n, 5)), y_true=y_true)
+        .transform(np.random.default_rng(1).normal(size=(n, 5)), y_true=y_true)
     )
     for c in range(n_classes):
         wrong = y_true != c

@@ -36,7 +36,8 @@ def draw_negatives(allowed: np.ndarray, k: int, random_state, X: np.ndarray):
 
     The draw of a row depends only on ``random_state`` and the row's values,
     not on its position or on the other rows: transforming a subset or a
-    permutation of ``X`` gives the same masks for the same rows.
+    permutation of ``X`` gives the same masks for the same rows, and
+    identical rows get identical draws.
 
     Parameters
     ----------
