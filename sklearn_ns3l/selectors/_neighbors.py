@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseNegativeSelector
+from ._docstring import shared_docstring
 from ._sampling import check_k, draw_negatives, mask_of
 from ._search import EXACT_INDEX, PerClassNearestIndex
 
@@ -16,6 +17,7 @@ __all__ = ["NearestNeighbourSelector"]
 _RULES = {"exclude_nearest_class", "exclude_nearest_classes", "furthest_class"}
 
 
+@shared_docstring
 class NearestNeighbourSelector(BaseNegativeSelector):
     """Negative labels chosen away from the nearest labelled samples.
 
@@ -58,17 +60,11 @@ class NearestNeighbourSelector(BaseNegativeSelector):
     chunk_size : int or None, default=None
         Samples searched per block in :meth:`transform`. None sizes blocks to
         about 8 MiB of temporaries (per thread). The result does not depend on it.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the draws of the two exclusion rules. With an integer, every
-        call of ``transform`` on the same samples returns the same mask.
+    {random_state}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``; column ``j`` of the mask is
-        ``classes_[j]``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
+    {fitted_attributes}
     class_counts_ : ndarray of int, shape (n_classes,)
         Labelled samples per class that the search runs over.
     index_ : PerClassNearestIndex

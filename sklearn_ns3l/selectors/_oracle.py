@@ -7,11 +7,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseNegativeSelector
+from ._docstring import shared_docstring
 from ._sampling import check_k, draw_negatives
 
 __all__ = ["OracleSelector"]
 
 
+@shared_docstring
 class OracleSelector(BaseNegativeSelector):
     """Negative labels are ``k`` classes drawn uniformly from the wrong classes.
 
@@ -27,17 +29,11 @@ class OracleSelector(BaseNegativeSelector):
     ----------
     k : int, default=1
         Negative labels per sample, below the number of classes.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the draws. With an integer, every call of ``transform`` on the
-        same samples returns the same mask.
+    {random_state}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``; column ``j`` of the mask is
-        ``classes_[j]``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
+    {fitted_attributes}
 
     See Also
     --------
