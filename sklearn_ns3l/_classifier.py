@@ -235,8 +235,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
-            Feature vectors or images. A ``numpy.memmap`` is read batch by
-            batch.
+            Feature vectors or images. A float32 ``numpy.memmap`` stays on
+            disk: it is checked and read a chunk or batch at a time, never
+            copied whole (with a static selector, the unlabelled rows are
+            given to the selector in memory). A memory map of another dtype
+            is converted to float32 in memory first.
         y : array-like of shape (n_samples,)
             Class labels (integers or strings), -1 for unlabelled rows.
         y_true : array-like of shape (n_samples,), default=None
