@@ -646,10 +646,10 @@ def summarise(runs: list[dict]) -> list[dict]:
     by_row: dict[str, dict[int, dict]] = {}
     for run in runs:
         by_row.setdefault(run["row"], {})[run["seed"]] = run
-    supervised = by_row.get("Supervised", {})
     paper = {r.name: r.paper for r in ROWS}
     table = []
     for name, seeds in by_row.items():
+        supervised = by_row.get(baseline_of(name, by_row), {})
         err = np.array([100 * seeds[s]["error"] for s in sorted(seeds)])
         secs = np.array([seeds[s]["seconds"] for s in sorted(seeds)])
         paired = [
@@ -676,6 +676,19 @@ def summarise(runs: list[dict]) -> list[dict]:
     return table
 
 
+def baseline_of(name: str, names) -> str:
+    """The row a row is compared with: Supervised, or its variant.
+
+    A row named ``"X, variant"`` is compared with ``"Supervised, variant"``
+    when that row exists (the same change made to the supervised network).
+    """
+    if ", " in name:
+        candidate = "Supervised, " + name.split(", ", 1)[1]
+        if candidate != name and candidate in names:
+            return candidate
+    return "Supervised"
+
+
 def fmt_pm(mean: float, sd: float, signed: bool = False) -> str:
     m = f"{mean:+.2f}" if signed else f"{mean:.2f}"
     return m if np.isnan(sd) else f"{m} ± {sd:.2f}"
@@ -689,9 +702,10 @@ def markdown(table, runs, profile: str, meta: dict) -> str:
         f"{meta['n_test']:,} test images, in %, mean ± sd over seeds "
         "(sample sd). *Δ vs Supervised*: the row's error minus the Supervised "
         "row's on the same seed (same split and unlabelled pool), mean ± sd; "
-        "negative is better. Paper: appendix Table 6 (50 epochs, 58,000 "
-        "unlabelled, 5 seeds). Time: wall seconds per run (fit and predict), "
-        "on a machine that was "
+        "negative is better (a row named 'X, variant' is compared with "
+        "'Supervised, variant' where there is one). Paper: appendix Table 6 "
+        "(50 epochs, 58,000 unlabelled, 5 seeds). Time: wall seconds per run "
+        "(fit and predict), on a machine that was "
         + (
             "shared with other jobs (see the load average in the JSON)"
             if meta["loaded"]

@@ -1,0 +1,150 @@
+"""Test error after every epoch of a few Table 6 runs: how noisy is the last epoch?
+
+Table 6 reports the test error of the network after its last epoch. This script
+retraces chosen runs of ``table6.py`` / ``table6_ablations.py`` (same split,
+seed and settings, hence the very same weights) and measures the test error
+after every epoch. Evaluating in eval mode draws no random numbers and leaves
+batch-norm statistics alone, so the last point of each curve is the table's
+number for that run.
+
+NS3LClassifier has no per-epoch hook, so this script swaps its epoch progress
+callback (the private name ``sklearn_ns3l._classifier.EpochProgress``) for one
+that evaluates on the test set; it breaks if that name changes.
+
+Usage::
+
+    python benchmarks/table6_trajectories.py
+    python benchmarks/table6_trajectories.py --run "Threshold T = 0.05|2|20"
+
+Writes ``docs/results/table6_trajectories.json`` and ``.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import table6  # noqa: E402
+import table6_ablations  # noqa: E402, F401  (adds the ablation rows)
+
+DEFAULT_RUNS = [
+    ("Supervised", 1, 50),
+    ("Threshold T = 0.03", 1, 50),
+    ("Supervised, cosine lr", 1, 20),
+    ("Threshold T = 0.03, cosine lr", 1, 20),
+]
+
+
+def trajectory(task) -> dict:
+    row_name, seed, epochs, data_path = task
+    import torch
+
+    import sklearn_ns3l._classifier as classifier
+    from sklearn_ns3l._training import EpochProgress
+
+    torch.set_num_threads(1)
+    settings = dataclasses.replace(table6.PROFILES["cpu"].settings, max_epochs=epochs)
+    data = table6.load_fashion_mnist(data_path)
+    split = table6.make_split(data, settings, seed)
+    curve = []
+
+    class Probe(EpochProgress):
+        def on_train_begin(self, net, **kwargs):
+            pass
+
+        def on_train_end(self, net, **kwargs):
+            pass
+
+        def on_epoch_end(self, net, **kwargs):
+            pred = net.predict_proba(split.X_test).argmax(1)
+            batches = net.history[-1]["batches"]
+            curve.append(
+                {
+                    "epoch": len(net.history),
+                    "error": float(np.mean(pred != split.y_test)),
+                    "supervised_loss": float(
+                        np.mean([b["supervised_loss"] for b in batches])
+                    ),
+                    "ns3l_loss": float(np.mean([b["ns3l_loss"] for b in batches])),
+                }
+            )
+
+    classifier.EpochProgress = Probe
+    row = next(r for r in table6.ROWS if r.name == row_name)
+    ctx = table6.RunContext(settings, seed, "cpu", verbose=1)
+    run = table6.run_one(row, split, ctx)
+    return {
+        "row": row_name,
+        "seed": seed,
+        "epochs": epochs,
+        "final_error": run["error"],
+        "curve": curve,
+    }
+
+
+def plot(results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for res in results:
+        epochs = [c["epoch"] for c in res["curve"]]
+        errors = [100 * c["error"] for c in res["curve"]]
+        style = "--" if "cosine" in res["row"] else "-"
+        ax.plot(
+            epochs, errors, style, marker=".", label=f"{res['row']}, seed {res['seed']}"
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test error (%)")
+    ax.set_ylim(12.5, 19)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Test error after every epoch (cpu profile data)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--run",
+        action="append",
+        default=None,
+        help='"row|seed|epochs", repeatable (default: four runs)',
+    )
+    p.add_argument("--data-path", default=None)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--out-dir", type=Path, default=table6.DEFAULT_OUT)
+    args = p.parse_args(argv)
+    runs = DEFAULT_RUNS
+    if args.run:
+        runs = [(r, int(s), int(e)) for r, s, e in (x.split("|") for x in args.run)]
+    data_path = table6.default_data_path(args.data_path)
+    tasks = [(row, seed, epochs, data_path) for row, seed, epochs in runs]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(trajectory, tasks))
+    for res in results:
+        last = ", ".join(f"{100 * c['error']:.2f}" for c in res["curve"][-10:])
+        print(f"{res['row']} | seed {res['seed']}: last 10 epochs {last}")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    table6.write_json(
+        args.out_dir / "table6_trajectories.json",
+        {"profile_settings": "cpu", "versions": table6.versions(), "runs": results},
+    )
+    plot(results, args.out_dir / "table6_trajectories.png")
+    print(f"Wrote {args.out_dir / 'table6_trajectories.json'} and .png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
