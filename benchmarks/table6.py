@@ -4,8 +4,9 @@ The paper (Chen, Shah and Kyrillidis, ICML 2020, appendix B, Table 6) trains a
 small CNN on Fashion-MNIST with 2,000 labels (200 per class) and 58,000
 unlabelled images for 50 epochs and compares ways of choosing negative labels.
 This script runs its ten rows, named as in the paper, with
-:class:`sklearn_ns3l.NS3LClassifier` and adds on the same split what a user
-would pick instead: scikit-learn's ``SelfTrainingClassifier`` around the same
+:class:`sklearn_ns3l.NS3LClassifier`, a control row (the NS3L rows' batches
+with the NS3L weight at 0), and adds on the same split what a user would pick
+instead: scikit-learn's ``SelfTrainingClassifier`` around the same
 supervised network and ``LabelSpreading(kernel="knn")`` on the pixels. Four
 rows built on ``NS3LClassifier(companion=...)`` (pseudo-label and VAT, alone
 and with NS3L) run when the installed package has that parameter and are
@@ -21,8 +22,11 @@ Profiles (``--profile``):
 
 - ``paper``: the paper's setting, 58,000 unlabelled images, 50 epochs, seeds
   0-4. Meant for a GPU (``--device cuda``).
-- ``cpu``: fits an idle 2-core machine in under 45 minutes: fewer epochs and
-  a smaller unlabelled pool (see ``PROFILES``), 3 seeds, 2,000 labels still.
+- ``cpu``: 20,000 unlabelled images (drawn per seed), 20 epochs, 3 seeds,
+  2,000 labels still. Its 51 runs take about 55 CPU-minutes, so about 28
+  minutes on an idle 2-core machine with the profile's default of two
+  single-threaded runs at a time (``--jobs 2``; on a machine shared with
+  other jobs, one run on two threads took 4 times as long as on one).
 - ``quick`` (also ``--quick``): a smoke test of a few hundred images and one
   epoch, written under the cache directory unless ``--out-dir`` is given.
 
@@ -356,6 +360,9 @@ ROWS: list[Row] = [
         "Pseudo-label",
         lambda c: ns3l(c, selector=None, companion="pseudo_label"),
         needs=("companion",),
+        note="`NS3LClassifier(selector=None, companion='pseudo_label')`; the "
+        "`+ NS3L` rows add the threshold selector with T = 0.03, and λ = 0.3 "
+        "beside VAT as in the paper; companions at their default settings.",
     ),
     Row(
         "Pseudo-label + NS3L",
@@ -771,7 +778,7 @@ def describe_machine(run: dict) -> str:
         f"{m['cpu']}, {m['cpu_count']} cores, {m.get('jobs', 1)} run(s) at a "
         f"time with {m['torch_threads']} torch thread(s) each, device "
         f"`{m['device']}`{gpu}; torch {v['torch']}, scikit-learn {v['sklearn']}, "
-        f"sklearn-ns3l {v['git']}"
+        f"sklearn-ns3l {v['git']} (source {v.get('source_sha256', '?')})"
     )
 
 
