@@ -109,7 +109,10 @@ def _frozen_batch_norm(module: nn.Module):
 
 @contextmanager
 def _without_dropout(module: nn.Module):
-    """Dropout off, so that the power iteration sees the perturbation, not noise."""
+    """Dropout off, so that the power iteration sees the perturbation, not noise.
+
+    Yields whether ``module`` has any dropout at all.
+    """
     dropouts = [
         m for m in module.modules() if isinstance(m, nn.modules.dropout._DropoutNd)
     ]
@@ -117,7 +120,7 @@ def _without_dropout(module: nn.Module):
     for m in dropouts:
         m.eval()
     try:
-        yield
+        yield bool(dropouts)
     finally:
         for m, mode in zip(dropouts, modes, strict=True):
             m.train(mode)
@@ -170,9 +173,9 @@ def vat_perturbation(module, X, logits, *, xi=1e-6, eps=2.0, n_power=1):
     r_adv : torch.Tensor, shaped like ``X``, without gradient
     """
     d = _unit(torch.randn_like(X))
-    with _frozen_batch_norm(module), _without_dropout(module):
+    with _frozen_batch_norm(module), _without_dropout(module) as had_dropout:
         clean = logits.detach()
-        if any(isinstance(m, nn.modules.dropout._DropoutNd) for m in module.modules()):
+        if had_dropout:
             with torch.no_grad():
                 clean = module(X)
         for _ in range(n_power):
