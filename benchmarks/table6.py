@@ -683,6 +683,39 @@ def summarise(runs: list[dict]) -> list[dict]:
     return table
 
 
+#: Further paired differences printed under the table: (row, compared with).
+COMPARISONS: list[tuple[str, str]] = [
+    ("Threshold T = 0.03", "Supervised, pool in the batch (λ = 0)"),
+    ("Pseudo-label + NS3L", "Pseudo-label"),
+    ("VAT + NS3L", "VAT"),
+]
+
+
+def paired_differences(runs: list[dict], pairs) -> list[dict]:
+    """Error of ``row`` minus that of ``other`` on the same seeds, in points."""
+    by_row: dict[str, dict[int, float]] = {}
+    for run in runs:
+        by_row.setdefault(run["row"], {})[run["seed"]] = 100 * run["error"]
+    out = []
+    for row, other in pairs:
+        a, b = by_row.get(row, {}), by_row.get(other, {})
+        seeds = sorted(set(a) & set(b))
+        if not seeds:
+            continue
+        diff = np.array([a[s] - b[s] for s in seeds])
+        out.append(
+            {
+                "row": row,
+                "other": other,
+                "seeds": seeds,
+                "differences": [float(d) for d in diff],
+                "mean": float(diff.mean()),
+                "sd": float(diff.std(ddof=1)) if len(diff) > 1 else float("nan"),
+            }
+        )
+    return out
+
+
 def baseline_of(name: str, names) -> str:
     """The row a row is compared with: Supervised, or its variant.
 
@@ -756,6 +789,20 @@ def markdown(table, runs, profile: str, meta: dict) -> str:
         f"cache): `python {SCRIPT} --profile {profile}`. The runs "
         "came from: " + ", ".join(f"`{c}`" for c in commands) + ".",
     ]
+    pairs = paired_differences(runs, COMPARISONS)
+    if pairs:
+        lines += [
+            "",
+            "Paired differences (first row's error minus the second's on the "
+            "same seeds, in points; negative: the first is better):",
+            "",
+            "| Row | Compared with | Δ, mean ± sd | Per seed |",
+            "|---|---|---|---|",
+        ] + [
+            f"| {p['row']} | {p['other']} | {fmt_pm(p['mean'], p['sd'], signed=True)} "
+            f"| {', '.join(f'{d:+.2f}' for d in p['differences'])} |"
+            for p in pairs
+        ]
     if notes:
         lines += [""] + [f"- **{r.name}**: {r.note}" for r in notes]
     return "\n".join(lines) + "\n"
@@ -867,6 +914,7 @@ def write_outputs(folder, out_dir: Path, profile: str, meta: dict) -> list[Path]
             "description": meta["description"],
             "settings": meta["settings"],
             "summary": table,
+            "paired_differences": paired_differences(runs, COMPARISONS),
             "runs": runs,
         },
     )

@@ -1,28 +1,33 @@
 """Targeted experiments around Table 6: what makes the threshold row help or not.
 
-Reuses ``table6.py`` (its runs, cache, progress and outputs) with two extra
-profiles and a few extra rows, each run on the cpu profile's seeds 0-2 beside
-a Supervised row of the same profile, so every comparison is paired by seed:
+Reuses ``table6.py`` (its runs, cache, progress and outputs) with extra
+profiles and rows, each run on the cpu profile's seeds 0-2 beside a Supervised
+row of the same profile, so every comparison is paired by seed:
 
 - ``ablation-e20``: the cpu profile's data and 20 epochs. Rows: the NS3L weight
   at 3 instead of 1; T = 0.1 (more probability mass counted as negative); the
   paper-era "small CNN" of Keras' ``mnist_cnn`` example (two 3x3 convolutions
   of 32 and 64 filters, one max-pool, dropout 0.25 and 0.5, no batch norm),
   supervised and with NS3L (T = 0.03), in place of the package's ``SmallCNN``;
-  and seven rows of Table 6 again with the learning rate decayed to 0 along a
-  cosine (``..., cosine lr``): at a constant learning rate the test error of
-  the last epoch jumps by 1-3 points from one epoch to the next, which drowns
-  differences of a few tenths.
+  rows of Table 6 and the companion rows again with the learning rate decayed
+  to 0 along a cosine (``..., cosine lr``): at a constant learning rate the
+  test error of the last epoch jumps by 1-3 points from one epoch to the next,
+  which drowns differences of a few tenths; and VAT with smaller
+  perturbations (``eps`` 0.5 and 1.0 instead of 2.0), alone and with NS3L.
 - ``ablation-e50``: the same data for the paper's 50 epochs. Rows: Supervised
-  and Threshold T = 0.03.
+  and Threshold T = 0.03, at a constant and at a cosine-decayed rate.
+- ``ablation-e100``: 100 epochs (4,000 steps, 10 passes over the pool),
+  cosine-decayed: does a longer training give the threshold term a role?
 
 Usage::
 
-    python benchmarks/table6_ablations.py                 # both profiles
+    python benchmarks/table6_ablations.py                 # every profile
     python benchmarks/table6_ablations.py --profile ablation-e50 --rows Threshold
 
 Options are those of ``table6.py``; the outputs are
-``docs/results/table6_ablation-e20.*`` and ``table6_ablation-e50.*``.
+``docs/results/table6_ablation-e20.*``, ``-e50.*`` and ``-e100.*``. Under each
+table, paired differences between rows (NS3L on top of a companion against the
+companion alone, say) on the same seeds.
 """
 
 from __future__ import annotations
@@ -40,17 +45,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import table6  # noqa: E402
 from table6 import PROFILES, ROWS, Profile, Row, ns3l  # noqa: E402
 
+from sklearn_ns3l import VATLoss  # noqa: E402
+
 table6.SCRIPT = "benchmarks/table6_ablations.py"
 _cpu = PROFILES["cpu"]
 PROFILES["ablation-e20"] = dataclasses.replace(
     _cpu, description=_cpu.description + "; ablations"
 )
-PROFILES["ablation-e50"] = Profile(
-    dataclasses.replace(_cpu.settings, max_epochs=50),
-    seeds=_cpu.seeds,
-    description=_cpu.description.replace("20 epochs", "50 epochs") + "; ablations",
-    jobs=_cpu.jobs,
-)
+for _epochs in (50, 100):
+    PROFILES[f"ablation-e{_epochs}"] = Profile(
+        dataclasses.replace(_cpu.settings, max_epochs=_epochs),
+        seeds=_cpu.seeds,
+        description=_cpu.description.replace("20 epochs", f"{_epochs} epochs")
+        + "; ablations",
+        jobs=_cpu.jobs,
+    )
 
 
 class KerasCNN(nn.Module):
@@ -121,6 +130,8 @@ def with_cosine_lr(row: Row) -> Row:
         "6e-4 to 0 along a cosine over the run (Adam); the other `cosine lr` "
         "rows likewise."
         if row.name == "Supervised"
+        else row.note
+        if row.name.startswith("VAT (")
         else "",
     )
 
@@ -148,6 +159,33 @@ ABLATION_ROWS = [
     ),
 ]
 
+VAT_ROWS = [
+    row
+    for eps in (0.5, 1.0)
+    for row in (
+        Row(
+            f"VAT (eps = {eps})",
+            lambda c, eps=eps: ns3l(c, selector=None, companion=VATLoss(eps=eps)),
+            needs=("companion",),
+            note=f"VAT with a perturbation of L2 norm {eps} instead of the default "
+            "2.0 (images in [0, 1], 784 pixels)."
+            if eps == 0.5
+            else "",
+        ),
+        Row(
+            f"VAT + NS3L (eps = {eps})",
+            lambda c, eps=eps: ns3l(
+                c,
+                selector="threshold",
+                T=0.03,
+                ns_weight=0.3,
+                companion=VATLoss(eps=eps),
+            ),
+            needs=("companion",),
+        ),
+    )
+]
+
 COSINE_BASE = [
     "Supervised",
     "Uniform - 1",
@@ -158,13 +196,44 @@ COSINE_BASE = [
     "Oracle - 1",
     "Oracle - 3",
 ]
-COSINE_ROWS = [with_cosine_lr(r) for r in ROWS + ABLATION_ROWS if r.name in COSINE_BASE]
+COMPANION_COSINE_BASE = [
+    "Pseudo-label",
+    "Pseudo-label + NS3L",
+    "VAT",
+    "VAT + NS3L",
+    *(r.name for r in VAT_ROWS),
+]
+COSINE_ROWS = [
+    with_cosine_lr(r)
+    for r in ROWS + ABLATION_ROWS + VAT_ROWS
+    if r.name in COSINE_BASE + COMPANION_COSINE_BASE
+]
 
-ROWS.extend(ABLATION_ROWS + COSINE_ROWS)  # looked up by name, workers included
+ROWS.extend(ABLATION_ROWS + VAT_ROWS + COSINE_ROWS)  # looked up by name, workers too
+table6.COMPARISONS += [
+    pair
+    for pair in (
+        (f"{a}{variant}", f"{b}{variant}")
+        for variant in ("", ", cosine lr")
+        for a, b in [
+            ("Threshold T = 0.03", "Supervised"),
+            ("Pseudo-label + NS3L", "Pseudo-label"),
+            ("VAT + NS3L", "VAT"),
+            *((f"VAT + NS3L (eps = {e})", f"VAT (eps = {e})") for e in (0.5, 1.0)),
+        ]
+    )
+    if pair not in table6.COMPARISONS
+]
 
 DEFAULT_ROWS = {
     "ablation-e20": ["Supervised"] + [r.name for r in ABLATION_ROWS + COSINE_ROWS],
-    "ablation-e50": ["Supervised", "Threshold T = 0.03"],
+    "ablation-e50": [
+        "Supervised",
+        "Threshold T = 0.03",
+        "Supervised, cosine lr",
+        "Threshold T = 0.03, cosine lr",
+    ],
+    "ablation-e100": ["Supervised, cosine lr", "Threshold T = 0.03, cosine lr"],
 }
 
 

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 
 from ._augment import ImageAugmenter
 from ._companions import COMPANIONS, BaseCompanionLoss
@@ -23,6 +24,8 @@ from ._training import DivergenceGuard, EpochProgress, NS3LNet, SemiSupervisedDa
 from .selectors import SELECTORS, BaseNegativeSelector
 
 __all__ = ["NS3LClassifier"]
+
+_RESERVED_CALLBACKS = {"divergence", "progress"}
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -106,6 +109,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batching and selectors. The
         same integer gives the same predictions.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra :mod:`skorch.callbacks` for the training net, as instances or
+        ``(name, callback)`` pairs, e.g. a learning-rate schedule
+        (``LRScheduler("CosineAnnealingLR", T_max=max_epochs)``) or a per-epoch
+        measurement that records into ``history_``. They are cloned in ``fit``,
+        so the objects given here are left untouched.
     verbose : int, default=0
         Above 0, a progress bar over epochs.
 
@@ -186,6 +195,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "device": [str],
         "random_state": ["random_state"],
+        "callbacks": [None, list],
         "verbose": ["verbose"],
     }
 
@@ -208,6 +218,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         optimizer="adam",
         device="cpu",
         random_state=None,
+        callbacks=None,
         verbose=0,
     ):
         self.selector = selector
@@ -226,6 +237,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.device = device
         self.random_state = random_state
+        self.callbacks = callbacks
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -252,6 +264,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
+        callbacks = self._make_callbacks()
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = self._image_shape(self.input_shape_)
         device = self._torch_device()
@@ -332,7 +345,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 device=str(device),
                 predict_nonlinearity=_softmax64,
                 callbacks=[("divergence", DivergenceGuard())]
-                + ([("progress", EpochProgress())] if self.verbose else []),
+                + ([("progress", EpochProgress())] if self.verbose else [])
+                + callbacks,
                 verbose=0,
                 selector=self.selector_,
                 ns_weight=self.ns_weight,
@@ -483,6 +497,29 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             companion = COMPANIONS[self.companion]()
         companion._validate_params()
         return companion
+
+    def _make_callbacks(self) -> list:
+        made = []
+        for item in self.callbacks or []:
+            pair = isinstance(item, tuple) and len(item) == 2
+            name, callback = item if pair else (None, item)
+            if not isinstance(callback, Callback) or (
+                pair and not isinstance(name, str)
+            ):
+                raise ValueError(
+                    "callbacks must hold skorch.callbacks.Callback instances or "
+                    f"(name, callback) pairs; got {item!r}."
+                )
+            if name in _RESERVED_CALLBACKS:
+                raise ValueError(
+                    f"callback name {name!r} is taken by NS3LClassifier's own "
+                    f"callbacks {sorted(_RESERVED_CALLBACKS)}; choose another."
+                )
+            # skorch initialises callbacks in place; a clone keeps the
+            # parameter as the user set it, as scikit-learn requires of fit.
+            callback = clone(callback, safe=False)
+            made.append(callback if name is None else (name, callback))
+        return made
 
     def _make_augment(self, image_shape):
         if self.augment is None or callable(self.augment):

@@ -172,6 +172,11 @@ def vat_perturbation(module, X, logits, *, xi=1e-6, eps=2.0, n_power=1):
     -------
     r_adv : torch.Tensor, shaped like ``X``, without gradient
     """
+    return _vat_perturbation(module, X, logits, xi=xi, eps=eps, n_power=n_power)
+
+
+def _vat_perturbation(module, X, logits, *, xi, eps, n_power):
+    # Unvalidated: VATLoss checked its parameters once, not once per batch.
     d = _unit(torch.randn_like(X))
     with _frozen_batch_norm(module), _without_dropout(module) as had_dropout:
         clean = logits.detach()
@@ -226,7 +231,7 @@ class VATLoss(BaseCompanionLoss):
     def __call__(self, module, X_u, logits_u):
         if logits_u.shape[0] == 0:
             return logits_u.sum() * 0.0
-        r_adv = vat_perturbation(
+        r_adv = _vat_perturbation(
             module, X_u, logits_u, xi=self.xi, eps=self.eps, n_power=self.n_power
         )
         with _frozen_batch_norm(module):

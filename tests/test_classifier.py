@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback, LRScheduler
 
 from sklearn_ns3l import NS3LClassifier, ThresholdSelector
 from sklearn_ns3l._networks import MLP, SmallCNN
@@ -217,6 +218,37 @@ def test_verbose_shows_a_progress_bar_over_epochs(digits_semi, capsys):
     assert "epoch" in err and "3/3" in err
 
 
+def test_callbacks_schedule_the_learning_rate_and_see_every_epoch(digits_semi):
+    """A skorch LRScheduler decays the rate; a callback runs after every epoch."""
+    X, y_semi, y_true = digits_semi
+
+    class TrainError(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            error = np.mean(net.predict_proba(X).argmax(1) != y_true)
+            net.history.record("train_error", float(error))
+
+    schedule = LRScheduler("CosineAnnealingLR", T_max=FAST["max_epochs"])
+    clf = NS3LClassifier(callbacks=[schedule, ("error", TrainError())], **FAST)
+    clf.fit(X, y_semi)
+    lrs = clf.history_[:, "event_lr"]
+    assert lrs[0] == clf.lr and lrs == sorted(lrs, reverse=True) and lrs[-1] < clf.lr
+    assert len(clf.history_[:, "train_error"]) == FAST["max_epochs"]
+    assert clf.callbacks[0] is schedule and not hasattr(schedule, "lr_scheduler_")
+
+
+@pytest.mark.parametrize(
+    "callbacks, match",
+    [
+        ([3], "Callback instances or \\(name, callback\\) pairs; got 3"),
+        ([(1, LRScheduler())], "\\(name, callback\\) pairs"),
+        ([("progress", LRScheduler())], "name 'progress' is taken"),
+    ],
+)
+def test_bad_callbacks_raise_a_clear_error(callbacks, match):
+    with pytest.raises(ValueError, match=match):
+        NS3LClassifier(max_epochs=1, callbacks=callbacks).fit(np.ones((40, 3)), _y())
+
+
 def test_all_labelled_data_warns_then_trains(digits):
     X, y = digits
     with pytest.warns(UserWarning, match="no unlabelled samples"):
@@ -288,6 +320,7 @@ def test_bad_data_raises_a_clear_error(X, y, error, match):
         ({"selector": "nonsense"}, "'selector' parameter"),
         ({"max_epochs": 0}, "'max_epochs' parameter"),
         ({"optimizer": "adagradx"}, "'optimizer' parameter"),
+        ({"callbacks": LRScheduler()}, "'callbacks' parameter"),
     ],
 )
 def test_bad_parameters_raise_invalid_parameter_error(params, match):

@@ -81,3 +81,23 @@ def test_rows_are_chosen_by_name_slug_or_part(table6):
     ]
     with pytest.raises(SystemExit):
         table6.select_rows(["no such row"])
+
+
+def test_paired_differences_match_rows_by_seed(table6):
+    def run(row, seed, error):
+        return {"row": row, "seed": seed, "error": error}
+
+    runs = [
+        run("VAT", 0, 0.15),
+        run("VAT", 1, 0.16),
+        run("VAT", 2, 0.17),
+        run("VAT + NS3L", 0, 0.14),
+        run("VAT + NS3L", 2, 0.18),  # seed 1 missing: compared on 0 and 2 only
+    ]
+    (pair,) = table6.paired_differences(
+        runs, [("VAT + NS3L", "VAT"), ("Pseudo-label + NS3L", "Pseudo-label")]
+    )
+    assert pair["seeds"] == [0, 2]
+    assert pair["differences"] == pytest.approx([-1.0, 1.0])
+    assert pair["mean"] == pytest.approx(0.0)
+    assert pair["sd"] == pytest.approx(2**0.5)

@@ -3,6 +3,8 @@
 __all__ = ["shared_docstring"]
 
 _SHARED = {
+    "{k}": """k : int, default=1
+        Negative labels per sample, below the number of classes.""",
     "{random_state}": """random_state : int, RandomState instance or None, default=None
         Seeds the draws. A sample's draw depends only on the seed and its own
         values, so with an integer every call of ``transform`` returns the
@@ -16,7 +18,7 @@ _SHARED = {
 
 
 def shared_docstring(cls):
-    """Fill the ``{random_state}`` and ``{fitted_attributes}`` slots of a docstring.
+    """Fill the ``{k}``, ``{random_state}`` and ``{fitted_attributes}`` slots.
 
     Plain replacement rather than ``str.format``, so that braces elsewhere in
     a docstring (dicts in the examples) need no escaping.

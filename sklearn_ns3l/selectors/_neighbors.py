@@ -43,8 +43,7 @@ class NearestNeighbourSelector(BaseNegativeSelector):
     rule : {"exclude_nearest_class", "exclude_nearest_classes", \
             "furthest_class"}, default="exclude_nearest_class"
         How classes are chosen from the distances, see above.
-    k : int, default=1
-        Negative labels per sample, below the number of classes.
+    {k}
     m : int, default=4
         Nearest classes dropped by ``"exclude_nearest_classes"``; ``m + k``
         may not exceed the number of classes. Ignored by the other rules.

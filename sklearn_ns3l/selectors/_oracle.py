@@ -27,8 +27,7 @@ class OracleSelector(BaseNegativeSelector):
 
     Parameters
     ----------
-    k : int, default=1
-        Negative labels per sample, below the number of classes.
+    {k}
     {random_state}
 
     Attributes

@@ -23,8 +23,7 @@ class UniformSelector(BaseNegativeSelector):
 
     Parameters
     ----------
-    k : int, default=1
-        Negative labels per sample, below the number of classes.
+    {k}
     {random_state}
 
     Attributes
