@@ -18,6 +18,9 @@ row of the same profile, so every comparison is paired by seed:
   and Threshold T = 0.03, at a constant and at a cosine-decayed rate.
 - ``ablation-e100``: 100 epochs (4,000 steps, 10 passes over the pool),
   cosine-decayed: does a longer training give the threshold term a role?
+- ``ablation-l20``: 20 labels per class instead of 200, for as many steps as
+  the cpu profile, cosine-decayed: the threshold, uniform and oracle rows and
+  the companions, where the network is far less sure of the pool.
 
 Usage::
 
@@ -25,9 +28,9 @@ Usage::
     python benchmarks/table6_ablations.py --profile ablation-e50 --rows Threshold
 
 Options are those of ``table6.py``; the outputs are
-``docs/results/table6_ablation-e20.*``, ``-e50.*`` and ``-e100.*``. Under each
-table, paired differences between rows (NS3L on top of a companion against the
-companion alone, say) on the same seeds.
+``docs/results/table6_ablation-e20.*``, ``-e50.*``, ``-e100.*`` and
+``-l20.*``. Under each table, paired differences between rows (NS3L on top of
+a companion against the companion alone, say) on the same seeds.
 """
 
 from __future__ import annotations
@@ -60,6 +63,19 @@ for _epochs in (50, 100):
         + "; ablations",
         jobs=_cpu.jobs,
     )
+
+# Few labels: 20 per class. An epoch is a pass over the labelled images, so 200
+# epochs keep the cpu profile's 800 steps (and its ramp-up over a quarter).
+PROFILES["ablation-l20"] = Profile(
+    dataclasses.replace(
+        _cpu.settings, labels_per_class=20, max_epochs=200, rampup_epochs=50.0
+    ),
+    seeds=_cpu.seeds,
+    description="200 labelled (20 per class) / 20,000 unlabelled images (a "
+    "random subset of the 58,000, drawn per seed), 200 epochs of 4 steps (the "
+    "cpu profile's 800 steps), 3 seeds; ablations",
+    jobs=_cpu.jobs,
+)
 
 
 class KerasCNN(nn.Module):
@@ -234,6 +250,20 @@ DEFAULT_ROWS = {
         "Threshold T = 0.03, cosine lr",
     ],
     "ablation-e100": ["Supervised, cosine lr", "Threshold T = 0.03, cosine lr"],
+    "ablation-l20": [
+        f"{name}, cosine lr"
+        for name in [
+            "Supervised",
+            "Uniform - 1",
+            "Threshold T = 0.03",
+            "Threshold T = 0.05",
+            "Oracle - 3",
+            "Pseudo-label",
+            "Pseudo-label + NS3L",
+            "VAT (eps = 0.5)",
+            "VAT + NS3L (eps = 0.5)",
+        ]
+    ],
 }
 
 

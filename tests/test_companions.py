@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import make_moons
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ns3l import NS3LClassifier, PseudoLabelLoss, VATLoss
@@ -14,6 +15,7 @@ from sklearn_ns3l._companions import (
     pseudo_label_loss,
     vat_perturbation,
 )
+from sklearn_ns3l.datasets import hide_labels
 
 
 def test_pseudo_labels_appear_only_above_tau():
@@ -105,6 +107,28 @@ def test_companions_train_inside_the_classifier_and_report_their_parts(
         params.get("selector", "threshold") is not None
     )
     assert clf.companion_ is not params["companion"]
+
+
+def test_vat_pulls_the_boundary_into_the_gap_between_two_moons():
+    """The textbook VAT case: 3 labels per moon, the rest unlabelled."""
+    accuracy = {None: [], "vat": []}
+    for seed in range(3):
+        X, y = make_moons(1000, noise=0.1, random_state=seed)
+        X_test, y_test = make_moons(2000, noise=0.1, random_state=seed + 100)
+        y_semi = hide_labels(y, 3, random_state=seed)
+        for companion in accuracy:
+            clf = NS3LClassifier(
+                selector=None,
+                companion=companion and VATLoss(eps=0.3),
+                module="mlp",
+                max_epochs=300,
+                batch_size=12,
+                lr=3e-3,
+                rampup_epochs=30,
+                random_state=seed,
+            )
+            accuracy[companion].append(clf.fit(X, y_semi).score(X_test, y_test))
+    assert np.mean(accuracy["vat"]) > np.mean(accuracy[None]) + 0.03
 
 
 def test_companion_names_give_the_default_losses(digits_semi):
