@@ -23,7 +23,7 @@ Profiles (``--profile``):
 - ``paper``: the paper's setting, 58,000 unlabelled images, 50 epochs, seeds
   0-4. Meant for a GPU (``--device cuda``).
 - ``cpu``: 20,000 unlabelled images (drawn per seed), 20 epochs, 3 seeds,
-  2,000 labels still. Its 51 runs take about 55 CPU-minutes, so about 28
+  2,000 labels still. Its 51 runs take about 59 CPU-minutes, so about 30
   minutes on an idle 2-core machine with the profile's default of two
   single-threaded runs at a time (``--jobs 2``; on a machine shared with
   other jobs, one run on two threads took 4 times as long as on one).
@@ -35,9 +35,10 @@ Each finished run is cached as one JSON file under ``--cache-dir`` (default
 settings, so an interrupted run resumes where it stopped and new rows (or
 seeds) can be added by running again. The outputs cover every cached run of
 the profile: ``table6_<profile>.md`` (mean +- sd test error per row, the
-paper's number beside it, the difference to Supervised on the same seeds, and
-time), ``table6_<profile>.png`` (error bars) and ``table6_<profile>.json``
-(every single run) in ``--out-dir`` (default ``docs/results``).
+paper's number beside it, the difference to Supervised on the same seeds,
+time, and the paired differences listed in ``COMPARISONS``),
+``table6_<profile>.png`` (error bars) and ``table6_<profile>.json`` (every
+single run) in ``--out-dir`` (default ``docs/results``).
 
 Fashion-MNIST is read with ``sklearn_ns3l.datasets.load_fashion_mnist`` from
 ``--data-path``, else ``$NS3L_FASHION_MNIST``, else
@@ -720,10 +721,13 @@ def baseline_of(name: str, names) -> str:
     """The row a row is compared with: Supervised, or its variant.
 
     A row named ``"X, variant"`` is compared with ``"Supervised, variant"``
-    when that row exists (the same change made to the supervised network).
+    when that row exists (the same change made to the supervised network);
+    for ``"X, a, b"`` the longest such suffix wins (``"Supervised, a, b"``,
+    then ``"Supervised, b"``).
     """
-    if ", " in name:
-        candidate = "Supervised, " + name.split(", ", 1)[1]
+    parts = name.split(", ")
+    for i in range(1, len(parts)):
+        candidate = "Supervised, " + ", ".join(parts[i:])
         if candidate != name and candidate in names:
             return candidate
     return "Supervised"

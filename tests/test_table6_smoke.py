@@ -101,3 +101,14 @@ def test_paired_differences_match_rows_by_seed(table6):
     assert pair["differences"] == pytest.approx([-1.0, 1.0])
     assert pair["mean"] == pytest.approx(0.0)
     assert pair["sd"] == pytest.approx(2**0.5)
+
+
+def test_a_variant_row_is_compared_with_the_supervised_row_of_its_variant(table6):
+    names = ["Supervised", "Supervised, cosine lr"]
+    assert table6.baseline_of("Threshold T = 0.03, cosine lr", names) == names[1]
+    assert (
+        table6.baseline_of("Threshold T = 0.03, ramp-up 25, cosine lr", names)
+        == (names[1])
+    )
+    assert table6.baseline_of("Threshold T = 0.03, λ = 3", names) == "Supervised"
+    assert table6.baseline_of("Supervised, cosine lr", names) == "Supervised"
