@@ -20,7 +20,8 @@ row of the same profile, so every comparison is paired by seed:
   8,000 steps, 10 and 20 passes over the pool), cosine-decayed: does a longer
   training give the threshold term a role? (The paper does not define its
   epoch; over its 58,000 unlabelled images, 50 epochs would be 58,000 steps.)
-  At 100 epochs also T = 0.05 and a ramp-up over 25 epochs instead of 5.
+  At 100 epochs also T = 0.05, a ramp-up over 25 epochs instead of 5, and
+  pseudo-labelling alone and with NS3L.
 - ``ablation-l20``: 20 labels per class instead of 200, for as many steps as
   the cpu profile, cosine-decayed: the threshold, uniform and oracle rows and
   the companions, where the network is far less sure of the pool.
@@ -269,6 +270,8 @@ DEFAULT_ROWS = {
         "Threshold T = 0.03, cosine lr",
         "Threshold T = 0.05, cosine lr",
         "Threshold T = 0.03, ramp-up 25 epochs, cosine lr",
+        "Pseudo-label, cosine lr",
+        "Pseudo-label + NS3L, cosine lr",
     ],
     "ablation-e200": ["Supervised, cosine lr", "Threshold T = 0.03, cosine lr"],
     "ablation-l20": [
