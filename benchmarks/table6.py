@@ -655,16 +655,18 @@ def summarise(runs: list[dict]) -> list[dict]:
     for run in runs:
         by_row.setdefault(run["row"], {})[run["seed"]] = run
     paper = {r.name: r.paper for r in ROWS}
+    to_baseline = {
+        p["row"]: p
+        for p in paired_differences(
+            runs, [(name, baseline_of(name, by_row)) for name in by_row]
+        )
+    }
+    nan = {"mean": float("nan"), "sd": float("nan")}
     table = []
     for name, seeds in by_row.items():
-        supervised = by_row.get(baseline_of(name, by_row), {})
         err = np.array([100 * seeds[s]["error"] for s in sorted(seeds)])
         secs = np.array([seeds[s]["seconds"] for s in sorted(seeds)])
-        paired = [
-            100 * (seeds[s]["error"] - supervised[s]["error"])
-            for s in sorted(seeds)
-            if s in supervised
-        ]
+        paired = to_baseline.get(name, nan)
         table.append(
             {
                 "row": name,
@@ -672,10 +674,8 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "errors": [float(e) for e in err],
                 "mean": float(err.mean()),
                 "sd": float(err.std(ddof=1)) if len(err) > 1 else float("nan"),
-                "paired_mean": float(np.mean(paired)) if paired else float("nan"),
-                "paired_sd": (
-                    float(np.std(paired, ddof=1)) if len(paired) > 1 else float("nan")
-                ),
+                "paired_mean": paired["mean"],
+                "paired_sd": paired["sd"],
                 "seconds_mean": float(secs.mean()),
                 "seconds_total": float(secs.sum()),
                 "paper": paper.get(name),
@@ -738,7 +738,7 @@ def fmt_pm(mean: float, sd: float, signed: bool = False) -> str:
     return m if np.isnan(sd) else f"{m} ± {sd:.2f}"
 
 
-def markdown(table, runs, profile: str, meta: dict) -> str:
+def markdown(table, runs, pairs, profile: str, meta: dict) -> str:
     lines = [
         f"# Table 6 on Fashion-MNIST: profile `{profile}`",
         "",
@@ -793,7 +793,6 @@ def markdown(table, runs, profile: str, meta: dict) -> str:
         f"cache): `python {SCRIPT} --profile {profile}`. The runs "
         "came from: " + ", ".join(f"`{c}`" for c in commands) + ".",
     ]
-    pairs = paired_differences(runs, COMPARISONS)
     if pairs:
         lines += [
             "",
@@ -907,7 +906,8 @@ def write_outputs(folder, out_dir: Path, profile: str, meta: dict) -> list[Path]
     md = out_dir / f"table6_{profile}.md"
     png = out_dir / f"table6_{profile}.png"
     js = out_dir / f"table6_{profile}.json"
-    md.write_text(markdown(table, runs, profile, meta))
+    pairs = paired_differences(runs, COMPARISONS)
+    md.write_text(markdown(table, runs, pairs, profile, meta))
     written = [md]
     if plot(table, png, f"Table 6, Fashion-MNIST, profile '{profile}'"):
         written.append(png)
@@ -918,7 +918,7 @@ def write_outputs(folder, out_dir: Path, profile: str, meta: dict) -> list[Path]
             "description": meta["description"],
             "settings": meta["settings"],
             "summary": table,
-            "paired_differences": paired_differences(runs, COMPARISONS),
+            "paired_differences": pairs,
             "runs": runs,
         },
     )

@@ -140,7 +140,12 @@ def cosine_adam(ctx) -> type:
     return type("CosineAdam", (CosineAdam,), {"total_steps": total})
 
 
-def with_cosine_lr(row: Row) -> Row:
+def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
+    """The row with a cosine-decayed learning rate.
+
+    ``keep_note`` for rows that only ever run in this form; the others' notes
+    are already under the table with their constant-rate twin.
+    """
     return Row(
         f"{row.name}, cosine lr",
         lambda c, make=row.make: make(c).set_params(optimizer=cosine_adam(c)),
@@ -151,7 +156,7 @@ def with_cosine_lr(row: Row) -> Row:
         "rows likewise."
         if row.name == "Supervised"
         else row.note
-        if row.name.startswith("VAT (")
+        if keep_note
         else "",
     )
 
@@ -225,23 +230,20 @@ COSINE_BASE = [
     "Threshold T = 0.1",
     "Oracle - 1",
     "Oracle - 3",
-]
-COMPANION_COSINE_BASE = [
     "Pseudo-label",
     "Pseudo-label + NS3L",
     "VAT",
     "VAT + NS3L",
-    *(r.name for r in VAT_ROWS),
 ]
-COSINE_ROWS = [
-    with_cosine_lr(r)
-    for r in ROWS + ABLATION_ROWS + LONG_ROWS + VAT_ROWS
-    if r.name in COSINE_BASE + COMPANION_COSINE_BASE + [r.name for r in LONG_ROWS]
-]
+LONG_COSINE_ROWS = [with_cosine_lr(r, keep_note=True) for r in LONG_ROWS]
+COSINE_ROWS = (
+    [with_cosine_lr(r) for r in ROWS + ABLATION_ROWS if r.name in COSINE_BASE]
+    + LONG_COSINE_ROWS
+    + [with_cosine_lr(r, keep_note=True) for r in VAT_ROWS]
+)
 
-ROWS.extend(
-    ABLATION_ROWS + LONG_ROWS + VAT_ROWS + COSINE_ROWS
-)  # looked up by name, workers too
+# Rows are looked up by name, in the worker processes too.
+ROWS.extend(ABLATION_ROWS + LONG_ROWS + VAT_ROWS + COSINE_ROWS)
 table6.COMPARISONS += [
     pair
     for pair in (
@@ -258,7 +260,8 @@ table6.COMPARISONS += [
 ]
 
 DEFAULT_ROWS = {
-    "ablation-e20": ["Supervised"] + [r.name for r in ABLATION_ROWS + COSINE_ROWS],
+    "ablation-e20": ["Supervised"]
+    + [r.name for r in ABLATION_ROWS + COSINE_ROWS if r not in LONG_COSINE_ROWS],
     "ablation-e50": [
         "Supervised",
         "Threshold T = 0.03",
@@ -269,7 +272,7 @@ DEFAULT_ROWS = {
         "Supervised, cosine lr",
         "Threshold T = 0.03, cosine lr",
         "Threshold T = 0.05, cosine lr",
-        "Threshold T = 0.03, ramp-up 25 epochs, cosine lr",
+        *(r.name for r in LONG_COSINE_ROWS),
         "Pseudo-label, cosine lr",
         "Pseudo-label + NS3L, cosine lr",
     ],
