@@ -20,7 +20,8 @@ from ._companions import COMPANIONS, BaseCompanionLoss
 from ._memmap import validate_data_chunked
 from ._networks import MLP, SmallCNN, image_shape_3d, n_inputs
 from ._scoring import labelled_accuracy_score, unlabelled_mask
-from ._training import DivergenceGuard, EpochProgress, NS3LNet, SemiSupervisedData
+from ._training import NS3LNet, SemiSupervisedData
+from .callbacks import DivergenceGuard, EpochProgress
 from .selectors import SELECTORS, BaseNegativeSelector
 
 __all__ = ["NS3LClassifier"]
@@ -345,7 +346,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 device=str(device),
                 predict_nonlinearity=_softmax64,
                 callbacks=[("divergence", DivergenceGuard())]
-                + ([("progress", EpochProgress())] if self.verbose else [])
+                + self._progress_callbacks(callbacks)
                 + callbacks,
                 verbose=0,
                 selector=self.selector_,
@@ -520,6 +521,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             callback = clone(callback, safe=False)
             made.append(callback if name is None else (name, callback))
         return made
+
+    def _progress_callbacks(self, callbacks) -> list:
+        # A bar the user gave (to label it, say) replaces the default one.
+        given = any(
+            isinstance(c[1] if isinstance(c, tuple) else c, EpochProgress)
+            for c in callbacks
+        )
+        return [("progress", EpochProgress())] if self.verbose and not given else []
 
     def _make_augment(self, image_shape):
         if self.augment is None or callable(self.augment):

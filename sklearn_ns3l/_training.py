@@ -15,7 +15,7 @@ import math
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, PassthroughScoring
+from skorch.callbacks import PassthroughScoring
 from torch.nn import functional as F
 
 from ._loss import ns3l_loss, rampup_weight
@@ -220,42 +220,6 @@ class _ArrayData(torch.utils.data.Dataset):
         raise TypeError("_ArrayData is read through SequentialBatches.")
 
 
-class EpochProgress(Callback):
-    """A tqdm bar over epochs showing the latest losses."""
-
-    def __init__(self, keys=("train_loss", "ns3l_loss", "negatives_per_sample")):
-        self.keys = keys
-
-    def on_train_begin(self, net, **kwargs):
-        from tqdm.auto import tqdm
-
-        self.bar_ = tqdm(total=net.max_epochs, desc="NS3L", unit="epoch")
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        self.bar_.set_postfix({k: f"{row[k]:.3g}" for k in self.keys if k in row})
-        self.bar_.update(1)
-
-    def on_train_end(self, net, **kwargs):
-        self.bar_.close()
-
-
-class DivergenceGuard(Callback):
-    """Stop with an error naming the epoch as soon as the loss is not finite.
-
-    Without it a diverged run (a learning rate far too high, say) would finish
-    its epochs on NaN weights and return a model that predicts NaN.
-    """
-
-    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if training and loss is not None and not torch.isfinite(loss).item():
-            epoch, batch_index = len(net.history), len(net.history[-1]["batches"])
-            raise FloatingPointError(
-                f"Training diverged: the loss became {loss.item()} at epoch {epoch}, "
-                f"batch {batch_index}. Lower lr (now {net.lr}) or ns_weight."
-            )
-
-
 class NS3LNet(NeuralNet):
     """skorch net whose loss is ``CE(labelled) + r(t) * (lambda * NS3L + mu * C)``.
 
@@ -297,16 +261,19 @@ class NS3LNet(NeuralNet):
         self.labelled_fraction = labelled_fraction
         self.random_state = random_state
 
+    #: Per-epoch history keys the loss records besides ``train_loss``.
+    history_keys = (
+        "supervised_loss",
+        "ns3l_loss",
+        "companion_loss",
+        "negatives_per_sample",
+    )
+
     def get_default_callbacks(self):
         # skorch's PrintLog table is replaced by EpochProgress when verbose.
         return [
             (f"{name}_epoch", PassthroughScoring(name=name, on_train=True))
-            for name in (
-                "supervised_loss",
-                "ns3l_loss",
-                "companion_loss",
-                "negatives_per_sample",
-            )
+            for name in self.history_keys
         ] + [("train_loss", PassthroughScoring(name="train_loss", on_train=True))]
 
     def get_dataset(self, X, y=None):

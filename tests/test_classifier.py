@@ -14,6 +14,7 @@ from skorch.callbacks import Callback, LRScheduler
 
 from sklearn_ns3l import NS3LClassifier, ThresholdSelector
 from sklearn_ns3l._networks import MLP, SmallCNN
+from sklearn_ns3l.callbacks import EpochProgress
 from sklearn_ns3l.datasets import hide_labels
 
 FAST = dict(max_epochs=3, batch_size=32, random_state=0)
@@ -216,6 +217,16 @@ def test_verbose_shows_a_progress_bar_over_epochs(digits_semi, capsys):
     NS3LClassifier(verbose=1, **FAST).fit(X, y_semi)
     err = capsys.readouterr().err
     assert "epoch" in err and "3/3" in err
+
+
+def test_a_given_progress_bar_replaces_the_default_one(digits_semi, capsys):
+    """EpochProgress(desc=...) labels the bar; verbose does not add a second."""
+    X, y_semi, _ = digits_semi
+    bar = EpochProgress(desc="digits | seed 0")
+    NS3LClassifier(verbose=1, callbacks=[bar], **FAST).fit(X, y_semi)
+    err = capsys.readouterr().err
+    assert "digits | seed 0" in err and "NS3L:" not in err
+    assert "ns3l_loss=" in err
 
 
 def test_callbacks_schedule_the_learning_rate_and_see_every_epoch(digits_semi):

@@ -1,0 +1,90 @@
+"""skorch callbacks that NS3LClassifier trains with, public for reuse.
+
+Pass them in ``NS3LClassifier(callbacks=[...])``: an :class:`EpochProgress`
+given there replaces the bar that ``verbose=1`` would draw, e.g. to label it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = ["DivergenceGuard", "EpochProgress"]
+
+
+class EpochProgress(Callback):
+    """A tqdm bar over epochs showing the latest losses.
+
+    Parameters
+    ----------
+    desc : str, default="NS3L"
+        The bar's label, e.g. the name of a benchmark run.
+    position : int or None, default=None
+        tqdm's line offset, for one bar per worker process; a positioned bar
+        is removed when training ends (``leave=False``).
+    keys : sequence of str or None, default=None
+        History keys shown beside the bar, the latest epoch's values. None
+        shows the training objective's own keys (``train_loss`` and those the
+        net logs), as far as the history has them.
+
+    Examples
+    --------
+    >>> from sklearn_ns3l import NS3LClassifier
+    >>> from sklearn_ns3l.callbacks import EpochProgress
+    >>> clf = NS3LClassifier(callbacks=[EpochProgress(desc="digits, seed 0")])
+    """
+
+    def __init__(
+        self,
+        desc: str = "NS3L",
+        position: int | None = None,
+        keys: Sequence[str] | None = None,
+    ):
+        self.desc = desc
+        self.position = position
+        self.keys = keys
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.keys_ = tuple(self.keys) if self.keys is not None else _logged_keys(net)
+        placed = {} if self.position is None else {"position": self.position}
+        self.bar_ = tqdm(
+            total=net.max_epochs,
+            desc=self.desc,
+            unit="epoch",
+            leave=self.position is None,
+            **placed,
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix({k: f"{row[k]:.3g}" for k in self.keys_ if k in row})
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+def _logged_keys(net) -> tuple[str, ...]:
+    # The net names what its objective logs; a plain skorch net has only
+    # train_loss.
+    return ("train_loss", *getattr(net, "history_keys", ()))
+
+
+class DivergenceGuard(Callback):
+    """Stop with an error naming the epoch as soon as the loss is not finite.
+
+    Without it a diverged run (a learning rate far too high, say) would finish
+    its epochs on NaN weights and return a model that predicts NaN.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if training and loss is not None and not torch.isfinite(loss).item():
+            epoch, batch_index = len(net.history), len(net.history[-1]["batches"])
+            raise FloatingPointError(
+                f"Training diverged: the loss became {loss.item()} at epoch {epoch}, "
+                f"batch {batch_index}. Lower lr (now {net.lr}) or ns_weight."
+            )
