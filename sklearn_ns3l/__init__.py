@@ -1,8 +1,8 @@
 """NS3L: negative sampling in semi-supervised learning, for scikit-learn."""
 
 from ._classifier import NS3LClassifier
-from ._companions import PseudoLabelLoss, VATLoss
 from ._loss import ns3l_loss
+from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
 from .plotting import plot_history
 from .selectors import (
@@ -11,17 +11,27 @@ from .selectors import (
     ThresholdSelector,
     UniformSelector,
 )
+from .unlabelled_terms import (
+    BaseUnlabelledTerm,
+    NegativeSamplingTerm,
+    PseudoLabelLoss,
+    VATLoss,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseUnlabelledTerm",
     "NS3LClassifier",
     "NearestNeighbourSelector",
+    "NegativeSamplingTerm",
     "OracleSelector",
     "PseudoLabelLoss",
+    "SemiSupervisedObjective",
     "ThresholdSelector",
     "UniformSelector",
     "VATLoss",
+    "WeightedTerm",
     "labelled_accuracy_score",
     "labelled_accuracy_scorer",
     "ns3l_loss",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,13 +17,15 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
 from ._augment import ImageAugmenter
-from ._companions import COMPANIONS, BaseCompanionLoss
+from ._batching import SemiSupervisedData
 from ._memmap import validate_data_chunked
+from ._net import NS3LNet
 from ._networks import MLP, SmallCNN, image_shape_3d, n_inputs
+from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, unlabelled_mask
-from ._training import NS3LNet, SemiSupervisedData
 from .callbacks import DivergenceGuard, EpochProgress
 from .selectors import SELECTORS, BaseNegativeSelector
+from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm, NegativeSamplingTerm
 
 __all__ = ["NS3LClassifier"]
 
@@ -33,6 +36,15 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
+
+
+@contextmanager
+def _seeded_torch(device: torch.device, seed: int):
+    """torch's global generators seeded with ``seed``, restored afterwards."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
 
 
 def _softmax64(logits: torch.Tensor) -> torch.Tensor:
@@ -56,8 +68,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         How negative labels are chosen. ``"threshold"`` is the paper's method
         (with threshold ``T``). ``None`` or ``"supervised"`` train on the
         labelled rows only, the baseline. The other names are the paper's
-        ablations with their defaults: ``"uniform"``, ``"nn_exclude_class"``,
-        ``"nn_exclude_nearest"``, ``"nn_furthest"`` and ``"oracle"`` (which
+        ablations with their defaults: ``"uniform"``, ``"exclude_nearest_class"``,
+        ``"exclude_nearest_classes"``, ``"furthest_class"`` and ``"oracle"`` (which
         needs ``y_true`` in ``fit``); see :mod:`sklearn_ns3l.selectors`. A
         selector object is cloned and used as given (its own parameters
         apply, not ``T``).
@@ -66,7 +78,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
     ns_weight : float, default=1.0
         Weight ``lambda`` of the NS3L term, >= 0.
-    companion : {"pseudo_label", "vat"}, BaseCompanionLoss or None, default=None
+    companion : {"pseudo_label", "vat"}, BaseUnlabelledTerm or None, default=None
         Another semi-supervised loss on the unlabelled rows, added beside the
         NS3L term: confidence-thresholded pseudo-labelling
         (:class:`PseudoLabelLoss`) or virtual adversarial training
@@ -129,17 +141,22 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Shape of one sample of ``X`` as seen in ``fit``.
     selector_ : BaseNegativeSelector or None
         The selector used in training; None for the supervised baseline.
-    companion_ : BaseCompanionLoss or None
+    companion_ : BaseUnlabelledTerm or None
         The companion loss used in training.
+    objective_ : SemiSupervisedObjective
+        The training objective: the labelled rows' cross-entropy and the
+        unlabelled terms (``"ns3l"``, ``"companion"``) with their weights.
     net_ : NS3LNet
         The trained skorch net.
     module_ : torch.nn.Module
         The trained network.
     history_ : skorch.History
-        Per epoch: ``train_loss`` (the full objective), ``supervised_loss``,
-        ``ns3l_loss`` and ``companion_loss`` (before weighting), ``ns_weight`` and
-        ``negatives_per_sample`` (mean size of ``N(u)``), e.g.
-        ``history_[:, "ns3l_loss"]``.
+        Per epoch: ``train_loss`` (the full objective) and the keys of
+        ``objective_.history_keys``: ``supervised_loss``; with a selector,
+        ``ns3l_loss`` (before weighting), ``ns3l_weight`` (``ns_weight`` times
+        the ramp-up, at the epoch's end) and ``negatives_per_sample`` (mean
+        size of ``N(u)``); with a companion, ``companion_loss`` and
+        ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``.
     n_epochs_ : int
         Epochs completed; fewer than ``max_epochs`` after a KeyboardInterrupt.
     n_labelled_ : int
@@ -183,7 +200,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ],
         "T": [Interval(Real, 0, 1, closed="neither")],
         "ns_weight": [Interval(Real, 0, None, closed="left")],
-        "companion": [None, StrOptions(set(COMPANIONS)), BaseCompanionLoss],
+        "companion": [None, StrOptions(set(COMPANIONS)), BaseUnlabelledTerm],
         "companion_weight": [Interval(Real, 0, None, closed="left")],
         "augment": [None, StrOptions({"shift", "shift_flip"}), callable],
         "rampup_epochs": [Interval(Real, 0, None, closed="left")],
@@ -269,16 +286,40 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = self._image_shape(self.input_shape_)
         device = self._torch_device()
+        labelled, pool, y_labelled, y_encoded = self._split_labels(y)
+        rng = check_random_state(self.random_state)
+        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
+        batch_seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.selector_ = self._make_selector(rng)
+        self.companion_ = self._make_companion()
+        self.objective_ = self._make_objective(has_pool=len(pool) > 0)
+        negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
+        data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives)
+        with _seeded_torch(device, torch_seed):
+            module = self._make_module(image_shape, X[labelled[:1]])
+            self.net_ = self._train(
+                module, data, image_shape, device, callbacks, batch_seed
+            )
+        self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
+        if self.n_epochs_ < self.max_epochs:
+            warnings.warn(
+                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
+                "epochs; the model keeps the weights learned so far.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return self
 
+    def _split_labels(self, y):
+        """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
         unlabelled = unlabelled_mask(y)
-        labelled_rows = np.flatnonzero(~unlabelled)
-        unlabelled_rows = np.flatnonzero(unlabelled)
-        if len(labelled_rows) == 0:
+        labelled, pool = np.flatnonzero(~unlabelled), np.flatnonzero(unlabelled)
+        if len(labelled) == 0:
             raise ValueError(
                 "y contains no labelled samples: every entry is -1. NS3LClassifier "
                 "needs labelled samples of at least two classes."
             )
-        y_labelled = y[labelled_rows]
+        y_labelled = y[labelled]
         if y_labelled.dtype == object and not any(
             isinstance(v, str) for v in y_labelled
         ):
@@ -292,85 +333,68 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 "NS3LClassifier needs labelled samples of at least two classes; "
                 f"got 1 class ({self.classes_[0]!r})."
             )
-        semi_supervised = self.selector not in (None, "supervised") or self.companion
-        if len(unlabelled_rows) == 0 and semi_supervised:
+        self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
+        return labelled, pool, y_labelled, y_encoded
+
+    def _make_objective(self, has_pool: bool) -> SemiSupervisedObjective:
+        terms = []
+        if self.selector_ is not None:
+            term = NegativeSamplingTerm(self.selector_)
+            terms.append(WeightedTerm("ns3l", term, self.ns_weight))
+        if self.companion_ is not None:
+            terms.append(
+                WeightedTerm("companion", self.companion_, self.companion_weight)
+            )
+        if terms and not has_pool:
+            # Nothing for the terms to read, e.g. a cross-validation fold
+            # without -1: the selector is not fitted.
             warnings.warn(
                 "y contains no unlabelled samples (-1); training is supervised only.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        self.n_labelled_, self.n_unlabelled_ = len(labelled_rows), len(unlabelled_rows)
+            terms = []
+        return SemiSupervisedObjective(terms, rampup_epochs=self.rampup_epochs)
 
-        rng = check_random_state(self.random_state)
-        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        batch_seed = int(rng.randint(np.iinfo(np.int32).max))
-
-        self.selector_ = self._make_selector(rng)
-        self.companion_ = self._make_companion()
-        negatives = None
-        if self.selector_ is not None and not self.selector_.dynamic:
-            self.selector_.fit(_flat(X, labelled_rows), y_labelled)
-            X_unlabelled = _flat(X, unlabelled_rows)
-            if self.selector_.needs_true_labels:
-                if y_true is None:
-                    raise ValueError(
-                        f"{type(self.selector_).__name__} needs the true labels of "
-                        "the unlabelled rows: pass fit(X, y, y_true=...)."
-                    )
-                y_true = np.asarray(y_true)
-                if y_true.shape != y.shape:
-                    raise ValueError(
-                        f"y_true has shape {y_true.shape}, but y has shape {y.shape}."
-                    )
-                negatives = self.selector_.transform(
-                    X_unlabelled, y_true=y_true[unlabelled_rows]
+    def _pool_negatives(self, X, labelled, y_labelled, pool, y, y_true):
+        """The selector's fixed negatives of the pool, or None (see selectors)."""
+        if self.selector_ is None or not self.objective_.reads_pool:
+            return None
+        if y_true is not None:
+            y_true = np.asarray(y_true)
+            if y_true.shape != y.shape:
+                raise ValueError(
+                    f"y_true has shape {y_true.shape}, but y has shape {y.shape}."
                 )
-            else:
-                negatives = self.selector_.transform(X_unlabelled)
-        data = SemiSupervisedData(
-            X, labelled_rows, y_encoded, unlabelled_rows, negatives
+            y_true = y_true[pool]
+        return self.selector_.pool_negatives(
+            X, labelled, y_labelled, pool, y_true=y_true
         )
 
-        devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(torch_seed)
-            module = self._make_module(image_shape, X[labelled_rows[:1]])
-            net = NS3LNet(
-                module,
-                criterion=torch.nn.CrossEntropyLoss,
-                optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                train_split=None,
-                device=str(device),
-                predict_nonlinearity=_softmax64,
-                callbacks=[("divergence", DivergenceGuard())]
-                + self._progress_callbacks(callbacks)
-                + callbacks,
-                verbose=0,
-                selector=self.selector_,
-                ns_weight=self.ns_weight,
-                companion=self.companion_,
-                companion_weight=self.companion_weight,
-                augment=self._make_augment(image_shape),
-                rampup_epochs=self.rampup_epochs,
-                labelled_fraction=self.labelled_fraction,
-                random_state=batch_seed,
-            )
-            # skorch ends training quietly on KeyboardInterrupt; the weights
-            # learned so far are kept, and the user is told.
-            net.fit(data, None)
-        self.net_ = net
-        self.n_epochs_ = sum("train_loss" in row for row in net.history)
-        if self.n_epochs_ < self.max_epochs:
-            warnings.warn(
-                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
-                "epochs; the model keeps the weights learned so far.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return self
+    def _train(self, module, data, image_shape, device, callbacks, seed):
+        """Train ``module`` in a skorch net on ``data``; returns the net."""
+        net = NS3LNet(
+            module,
+            self.objective_,
+            optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=None,
+            device=str(device),
+            predict_nonlinearity=_softmax64,
+            callbacks=[("divergence", DivergenceGuard())]
+            + self._progress_callbacks(callbacks)
+            + callbacks,
+            verbose=0,
+            augment=self._make_augment(image_shape),
+            labelled_fraction=self.labelled_fraction,
+            random_state=seed,
+        )
+        # skorch ends training quietly on KeyboardInterrupt; the weights
+        # learned so far are kept, and the user is told.
+        net.fit(data, None)
+        return net
 
     @property
     def module_(self) -> torch.nn.Module:
@@ -492,7 +516,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def _make_companion(self):
         if self.companion is None:
             return None
-        if isinstance(self.companion, BaseCompanionLoss):
+        if isinstance(self.companion, BaseUnlabelledTerm):
             companion = clone(self.companion)
         else:
             companion = COMPANIONS[self.companion]()
@@ -571,8 +595,3 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = False
         return tags
-
-
-def _flat(X, rows):
-    """Rows of X as 2-D feature vectors, for static selectors."""
-    return np.asarray(X[rows]).reshape(len(rows), -1)

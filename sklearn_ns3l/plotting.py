@@ -48,6 +48,17 @@ def _history_of(clf):
     )
 
 
+def _curve_keys(clf) -> tuple[str, ...]:
+    """The keys to draw: those the classifier's objective logged, where known."""
+    objective = getattr(clf, "objective_", None) or getattr(clf, "criterion_", None)
+    logged = getattr(objective, "history_keys", None)
+    if logged is None:
+        return tuple(_CURVES)
+    # Weights are the schedule, not a measurement; they are not drawn.
+    weights = set(getattr(objective, "weight_keys", ()))
+    return (*(k for k in logged if k not in weights), "valid_acc")
+
+
 def _column(history, key):
     """Per-epoch values of ``key`` as floats, NaN in epochs that lack it."""
     return np.array([row.get(key, np.nan) for row in history], dtype=float)
@@ -65,8 +76,10 @@ def plot_history(clf, ax=None):
 
     Negatives per sample that climb while the NS3L loss stays small are the
     method working: the network grows confident about which classes a sample
-    is not, and rightly so. The supervised baseline draws a flat NS3L loss and
-    no negatives.
+    is not, and rightly so. The curves are those of the classifier's
+    ``objective_.history_keys`` (weights excepted), so the supervised baseline
+    draws its supervised loss alone; a bare history gets the package's known
+    keys.
 
     Parameters
     ----------
@@ -123,7 +136,8 @@ def plot_history(clf, ax=None):
     axes = {"loss": ax}
     colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"])
     lines = []
-    for key, (label, kind) in _CURVES.items():
+    for key in _curve_keys(clf):
+        label, kind = _CURVES.get(key, (key.replace("_", " "), "loss"))
         values = _column(history, key)
         if np.isnan(values).all():
             continue

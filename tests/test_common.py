@@ -8,7 +8,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sklearn_ns3l
 import sklearn_ns3l.selectors
 from sklearn_ns3l import NS3LClassifier
-from sklearn_ns3l.selectors import BaseNegativeSelector
+from sklearn_ns3l.selectors import (
+    BaseNegativeSelector,
+    BaseProbabilitySelector,
+    BaseRandomSelector,
+    BaseStaticSelector,
+)
 
 # scikit-learn poses check_classifiers_classes with the labels [-1, 1] to every
 # classifier not on its own hard-coded list of semi-supervised estimators; -1
@@ -66,9 +71,24 @@ def _small(cls):
 ESTIMATORS = [_small(cls) for cls in _public_estimators()]
 
 
-def test_no_base_class_is_collected_as_an_estimator():
-    assert BaseNegativeSelector not in {type(e) for e in ESTIMATORS}
-    assert NS3LClassifier in {type(e) for e in ESTIMATORS}
+def test_every_public_estimator_and_no_base_class_is_checked():
+    checked = {type(e).__name__ for e in ESTIMATORS}
+    assert checked == {
+        "NS3LClassifier",
+        "NearestNeighbourSelector",
+        "OracleSelector",
+        "ThresholdSelector",
+        "UniformSelector",
+    }
+    for base in (
+        BaseNegativeSelector,
+        BaseProbabilitySelector,
+        BaseRandomSelector,
+        BaseStaticSelector,
+    ):
+        assert base.__name__ in sklearn_ns3l.selectors.__all__
+        with pytest.raises(TypeError, match="abstract"):
+            base()
 
 
 @parametrize_with_checks(

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sklearn_ns3l import NS3LClassifier, _memmap
+from sklearn_ns3l._batching import SemiSupervisedData
 from sklearn_ns3l._memmap import FileMapping, validate_data_chunked
-from sklearn_ns3l._training import SemiSupervisedData
 
 
 def _memmap_of(tmp_path, X, mode="r", name="X.f32"):

@@ -286,7 +286,7 @@ def test_same_integer_seed_gives_the_same_mask_and_another_seed_differs(cls):
 
     def mask(seed):
         selector = cls(k=2, random_state=seed).fit(X_l, y_l)
-        if cls.needs_true_labels:
+        if cls is OracleSelector:
             return selector.transform(X_q, y_true=y_true)
         return selector.transform(X_q)
 
@@ -296,15 +296,15 @@ def test_same_integer_seed_gives_the_same_mask_and_another_seed_differs(cls):
 
 def test_registry_names_give_the_paper_settings():
     assert SELECTORS["uniform"]().get_params()["k"] == 1
-    assert SELECTORS["oracle"]().needs_true_labels
+    assert isinstance(SELECTORS["oracle"](), OracleSelector)
     for name, rule in [
-        ("nn_exclude_class", "exclude_nearest_class"),
-        ("nn_exclude_nearest", "exclude_nearest_classes"),
-        ("nn_furthest", "furthest_class"),
+        ("exclude_nearest_class", "exclude_nearest_class"),
+        ("exclude_nearest_classes", "exclude_nearest_classes"),
+        ("furthest_class", "furthest_class"),
     ]:
         params = SELECTORS[name]().get_params()
         assert (params["rule"], params["k"], params["metric"]) == (rule, 1, "l2")
-    assert SELECTORS["nn_exclude_nearest"]().m == 4
+    assert SELECTORS["exclude_nearest_classes"]().m == 4
     assert SELECTORS["threshold"](T=0.1).T == 0.1
 
 
@@ -398,7 +398,13 @@ def small_digits():
 
 @pytest.mark.parametrize(
     "selector",
-    ["uniform", "nn_exclude_class", "nn_exclude_nearest", "nn_furthest", "oracle"],
+    [
+        "uniform",
+        "exclude_nearest_class",
+        "exclude_nearest_classes",
+        "furthest_class",
+        "oracle",
+    ],
 )
 def test_each_selector_trains_the_classifier_through_grid_search(
     small_digits, selector
@@ -424,5 +430,10 @@ def test_selector_objects_are_grid_searched_like_any_parameter(small_digits):
     }
     clf = NS3LClassifier(module="mlp", max_epochs=2, random_state=0)
     search = GridSearchCV(clf, grid, cv=2).fit(X, y_semi)
-    assert len(search.cv_results_["params"]) == 2
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # Each candidate trained with its own selector object, cloned.
+    tried = [p["selector"] for p in search.cv_results_["params"]]
+    assert [type(s) for s in tried] == [UniformSelector, NearestNeighbourSelector]
+    best = tried[int(np.argmax(search.cv_results_["mean_test_score"]))]
+    assert search.best_estimator_.selector_.get_params() == best.get_params()
+    assert search.best_estimator_.selector_ is not best

@@ -48,6 +48,7 @@ from sklearn_ns3l import (
     UniformSelector,
 )
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
+from sklearn_ns3l.selectors import BaseProbabilitySelector
 
 QUICK = os.environ.get("NS3L_EXAMPLE_QUICK") == "1"
 N_TRAIN, N_TEST = (1000, 300) if QUICK else (10000, 2000)
@@ -134,15 +135,15 @@ for seed in SEEDS:
         test_error[name].append(100 * (1 - clf.score(X_test, y_test)))
         if selector is None:
             continue
-        if clf.selector_.dynamic:
-            mask = clf.selector_.mask_from_proba(clf.predict_proba(X_pool))
+        # A probability rule reads the network's probabilities; the static
+        # selectors read the images themselves, the oracle also their truth.
+        flat = X_pool.reshape(len(X_pool), -1)
+        if isinstance(clf.selector_, BaseProbabilitySelector):
+            mask = clf.selector_.transform(clf.predict_proba(X_pool))
+        elif isinstance(clf.selector_, OracleSelector):
+            mask = clf.selector_.transform(flat, y_true=y_train[pool])
         else:
-            flat = X_pool.reshape(len(X_pool), -1)
-            mask = (
-                clf.selector_.transform(flat, y_true=y_train[pool])
-                if clf.selector_.needs_true_labels
-                else clf.selector_.transform(flat)
-            )
+            mask = clf.selector_.transform(flat)
         true_column = np.searchsorted(clf.classes_, y_train[pool])
         wrong = mask[np.arange(len(mask)), true_column]
         wrong_share[name].append(100 * wrong.sum() / max(mask.sum(), 1))

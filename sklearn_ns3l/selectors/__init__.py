@@ -1,30 +1,36 @@
-"""Negative-label selectors: which classes an unlabelled sample almost surely is not."""
+"""Negative-label selectors: which classes an unlabelled sample almost surely is not.
+
+Two kinds (see :mod:`._base`): static selectors, fitted on the labelled rows,
+mark the unlabelled pool once before training; probability selectors mark
+each unlabelled batch from the network's current probabilities.
+"""
 
 from functools import partial
 
-from ._base import BaseNegativeSelector
-from ._neighbors import NearestNeighbourSelector
+from ._base import BaseNegativeSelector, BaseProbabilitySelector, BaseStaticSelector
+from ._neighbors import RULES, NearestNeighbourSelector
 from ._oracle import OracleSelector
+from ._sampling import BaseRandomSelector
 from ._threshold import ThresholdSelector
 from ._uniform import UniformSelector
 
 __all__ = [
     "BaseNegativeSelector",
+    "BaseProbabilitySelector",
+    "BaseRandomSelector",
+    "BaseStaticSelector",
     "NearestNeighbourSelector",
     "OracleSelector",
     "ThresholdSelector",
     "UniformSelector",
 ]
 
-#: Short names accepted by ``NS3LClassifier(selector=...)``, each a callable
-#: returning a selector with the paper's settings (appendix, Table 6).
+#: Names accepted by ``NS3LClassifier(selector=...)``, each a callable that
+#: returns a selector with the paper's settings (appendix, Table 6). A
+#: nearest-neighbour rule has one name, its ``rule``, everywhere.
 SELECTORS = {
     "threshold": ThresholdSelector,
     "uniform": UniformSelector,
-    "nn_exclude_class": partial(NearestNeighbourSelector, rule="exclude_nearest_class"),
-    "nn_exclude_nearest": partial(
-        NearestNeighbourSelector, rule="exclude_nearest_classes", m=4
-    ),
-    "nn_furthest": partial(NearestNeighbourSelector, rule="furthest_class"),
+    **{rule: partial(NearestNeighbourSelector, rule=rule) for rule in RULES},
     "oracle": OracleSelector,
 }

@@ -1,4 +1,19 @@
-"""The contract every negative-label selector follows."""
+"""The two kinds of negative-label selector, and what they share.
+
+- :class:`BaseStaticSelector`: fitted on the labelled rows' features, it
+  transforms the unlabelled pool once, before training (uniform, the
+  nearest-neighbour rules, the oracle).
+- :class:`BaseProbabilitySelector`: a rule on the network's class
+  probabilities, applied to every unlabelled batch during training (the
+  paper's threshold).
+
+Both answer the two questions the training asks, so that no caller needs to
+know which kind it holds: :meth:`~BaseNegativeSelector.pool_negatives` (the
+pool's mask, fixed for the whole training, or None) before training, and
+:meth:`~BaseNegativeSelector.batch_negatives` on every unlabelled batch.
+"""
+
+from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 
@@ -7,7 +22,19 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["BaseNegativeSelector"]
+__all__ = [
+    "BaseNegativeSelector",
+    "BaseProbabilitySelector",
+    "BaseStaticSelector",
+    "flat_rows",
+]
+
+_FLOATS = [np.float32, np.float64]
+
+
+def flat_rows(X, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of ``X`` in memory, each flattened to a feature vector."""
+    return np.asarray(X[rows]).reshape(len(rows), -1)
 
 
 class BaseNegativeSelector(
@@ -15,29 +42,73 @@ class BaseNegativeSelector(
 ):
     """Base class of the negative-label selectors.
 
-    A selector turns samples into a boolean negative mask of shape
-    ``(n_samples, n_classes)``: ``mask[i, k]`` is True when class ``classes_[k]``
-    is a negative label of sample ``i``, a class sample ``i`` almost surely is
-    not.
-
-    Static selectors are fitted on the labelled samples and transform the
-    unlabelled pool once per fit of :class:`~sklearn_ns3l.NS3LClassifier`:
-    :meth:`fit` validates and sets ``classes_``, then calls ``_fit``;
-    :meth:`transform` validates and calls ``_transform``.
-
-    Dynamic selectors (``dynamic = True``) read the current network's class
-    probabilities instead and are asked again on every unlabelled batch through
-    :meth:`mask_from_proba`.
+    A selector gives a boolean negative mask of shape ``(n_samples,
+    n_classes)``: ``mask[i, k]`` is True when class ``k`` is a negative label
+    of sample ``i``, a class sample ``i`` almost surely is not. Subclass
+    :class:`BaseStaticSelector` or :class:`BaseProbabilitySelector`, not this
+    class.
 
     Warning: This class should not be used directly. Use derived classes instead.
     """
 
-    #: The mask depends on the network being trained and is recomputed per batch.
-    dynamic: bool = False
-    #: ``transform`` needs the ground truth of the samples (the oracle only).
-    needs_true_labels: bool = False
-
     _parameter_constraints: dict = {}
+
+    @abstractmethod
+    def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+        """Fit on the labelled rows of ``X``; return the pool's fixed mask, or None.
+
+        The rows are given by index, so a selector reads only what it needs:
+        a probability selector reads nothing (the pool of a memory-mapped
+        ``X`` stays on disk).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            Every row, labelled or not; images are flattened to feature
+            vectors where read.
+        labelled : ndarray of int, shape (n_labelled,)
+            Rows of ``X`` with a label.
+        y_labelled : ndarray of shape (n_labelled,)
+            Their labels.
+        pool : ndarray of int, shape (n_pool,)
+            The unlabelled rows of ``X``.
+        y_true : ndarray of shape (n_pool,) or None, default=None
+            The pool's ground truth, for ablations; read only by selectors
+            that need it (the oracle).
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_pool, n_classes), or None
+            None when the negatives are chosen batch by batch instead.
+        """
+
+    @abstractmethod
+    def batch_negatives(self, proba, pool_mask):
+        """The negative mask of one unlabelled batch during training.
+
+        Parameters
+        ----------
+        proba : torch.Tensor of shape (n_batch, n_classes)
+            The network's current probabilities of the batch, detached.
+        pool_mask : torch.Tensor of bool, shape (n_batch, n_classes), or None
+            The batch's rows of :meth:`pool_negatives`' mask.
+
+        Returns
+        -------
+        mask : torch.Tensor of bool, shape (n_batch, n_classes)
+        """
+
+
+class BaseStaticSelector(BaseNegativeSelector):
+    """Selectors fitted on labelled features that transform the unlabelled pool.
+
+    :meth:`fit` validates and sets ``classes_``, then calls ``_fit``;
+    :meth:`transform` validates and calls ``_transform``. Inside
+    :class:`~sklearn_ns3l.NS3LClassifier` the pool is transformed once per
+    fit, on its rows flattened to feature vectors.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -54,8 +125,13 @@ class BaseNegativeSelector(
         -------
         self : object
             The fitted selector.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` holds fewer than two classes.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        X, y = validate_data(self, X, y, dtype=_FLOATS)
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -82,9 +158,17 @@ class BaseNegativeSelector(
         """
         return self._transform(self._validate_transform_input(X))
 
+    def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+        return self.fit(flat_rows(X, labelled), y_labelled).transform(
+            flat_rows(X, pool)
+        )
+
+    def batch_negatives(self, proba, pool_mask):
+        return pool_mask
+
     def _validate_transform_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        return validate_data(self, X, reset=False, dtype=_FLOATS)
 
     @abstractmethod
     def _fit(self, X, y):
@@ -94,16 +178,73 @@ class BaseNegativeSelector(
     def _transform(self, X):
         """Return the boolean mask of validated ``X``."""
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        # The output is a boolean mask, whatever the dtype of X.
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class BaseProbabilitySelector(BaseNegativeSelector):
+    """Rules that read the network's class probabilities, batch by batch.
+
+    Subclasses implement :meth:`mask_from_proba`. :meth:`fit` and
+    :meth:`transform` take probabilities, so the rule can be tried outside
+    training, e.g. on ``NS3LClassifier.predict_proba`` of the pool.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    def fit(self, X, y=None):
+        """Check ``X`` and record its number of classes; nothing else is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_classes)
+            Class probabilities.
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        validate_data(self, X, dtype=_FLOATS)
+        return self
+
+    def transform(self, X):
+        """Negative mask of class probabilities ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_classes)
+            Class probabilities, compared as they are: scores that are not
+            probabilities give a mask all the same.
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_samples, n_classes)
+        """
+        self._validate_params()
+        return self.mask_from_proba(validate_data(self, X, reset=False, dtype=_FLOATS))
+
+    def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+        return None
+
+    def batch_negatives(self, proba, pool_mask):
+        return self.mask_from_proba(proba)
+
+    @abstractmethod
     def mask_from_proba(self, proba):
-        """Negative mask from class probabilities (dynamic selectors only)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} is a static selector: it chooses negative "
-            "labels from the samples, not from the network's probabilities."
-        )
+        """The mask of probabilities ``proba`` (numpy array or torch tensor).
+
+        Called on every unlabelled batch, so it does no validation.
+        """
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = not self.dynamic
-        # The output is a boolean mask, whatever the dtype of X.
+        tags.requires_fit = False
+        tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = []
         return tags

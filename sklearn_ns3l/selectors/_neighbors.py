@@ -7,18 +7,19 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseNegativeSelector
 from ._docstring import shared_docstring
-from ._sampling import check_k, draw_negatives, mask_of
+from ._sampling import BaseRandomSelector, mask_of
 from ._search import EXACT_INDEX, PerClassNearestIndex
 
-__all__ = ["NearestNeighbourSelector"]
+__all__ = ["RULES", "NearestNeighbourSelector"]
 
-_RULES = {"exclude_nearest_class", "exclude_nearest_classes", "furthest_class"}
+#: The paper's three rules (appendix, Table 6, "NN" rows); each is also a
+#: ``NS3LClassifier(selector=...)`` name.
+RULES = ("exclude_nearest_class", "exclude_nearest_classes", "furthest_class")
 
 
 @shared_docstring
-class NearestNeighbourSelector(BaseNegativeSelector):
+class NearestNeighbourSelector(BaseRandomSelector):
     """Negative labels chosen away from the nearest labelled samples.
 
     Let ``d_c(u)`` be the distance from sample ``u`` to the nearest labelled
@@ -97,14 +98,12 @@ class NearestNeighbourSelector(BaseNegativeSelector):
     """
 
     _parameter_constraints: dict = {
-        **BaseNegativeSelector._parameter_constraints,
-        "rule": [StrOptions(_RULES)],
-        "k": [Interval(Integral, 1, None, closed="left")],
+        **BaseRandomSelector._parameter_constraints,
+        "rule": [StrOptions(set(RULES))],
         "m": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"l2", "cosine"})],
         "index": [str],
         "chunk_size": [None, Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -127,8 +126,8 @@ class NearestNeighbourSelector(BaseNegativeSelector):
         self.random_state = random_state
 
     def _fit(self, X, y):
+        super()._fit(X, y)
         n_classes = len(self.classes_)
-        check_k(self, n_classes)
         if self.rule == "exclude_nearest_classes" and self.m + self.k > n_classes:
             raise ValueError(
                 f"rule='exclude_nearest_classes' drops m={self.m} classes and draws "
@@ -153,4 +152,4 @@ class NearestNeighbourSelector(BaseNegativeSelector):
             )
         n_dropped = self.m if self.rule == "exclude_nearest_classes" else 1
         nearest = np.argpartition(D, n_dropped - 1, axis=1)[:, :n_dropped]
-        return draw_negatives(~mask_of(nearest, D.shape), self.k, self.random_state, X)
+        return self._draw(~mask_of(nearest, D.shape), X)

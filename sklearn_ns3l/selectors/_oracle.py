@@ -1,20 +1,17 @@
 """The ablation upper bound: k classes drawn from the wrong ones, using the truth."""
 
-from numbers import Integral
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNegativeSelector
+from ._base import flat_rows
 from ._docstring import shared_docstring
-from ._sampling import check_k, draw_negatives
+from ._sampling import BaseRandomSelector
 
 __all__ = ["OracleSelector"]
 
 
 @shared_docstring
-class OracleSelector(BaseNegativeSelector):
+class OracleSelector(BaseRandomSelector):
     """Negative labels are ``k`` classes drawn uniformly from the wrong classes.
 
     For ablations and benchmarks only, never for real use: it reads the true
@@ -56,14 +53,6 @@ class OracleSelector(BaseNegativeSelector):
            [ True,  True, False]])
     """
 
-    needs_true_labels = True
-
-    _parameter_constraints: dict = {
-        **BaseNegativeSelector._parameter_constraints,
-        "k": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
     def __init__(self, k: int = 1, random_state=None):
         self.k = k
         self.random_state = random_state
@@ -86,19 +75,25 @@ class OracleSelector(BaseNegativeSelector):
         """
         X = self._validate_transform_input(X)
         if y_true is None:
+            return self._transform(X)
+        allowed = self._all_classes(X)
+        allowed[np.arange(X.shape[0]), self._encode(y_true, X.shape[0])] = False
+        return self._draw(allowed, X)
+
+    def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+        if y_true is None:
             raise ValueError(
-                "OracleSelector.transform needs the true labels of the samples: "
-                "call transform(X, y_true=...). The oracle is for ablations only."
+                "OracleSelector needs the true labels of the unlabelled rows: pass "
+                "fit(X, y, y_true=...). The oracle is for ablations only."
             )
-        return self._transform(X, self._encode(y_true, X.shape[0]))
+        self.fit(flat_rows(X, labelled), y_labelled)
+        return self.transform(flat_rows(X, pool), y_true=y_true)
 
-    def _fit(self, X, y):
-        check_k(self, len(self.classes_))
-
-    def _transform(self, X, y_true):
-        allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
-        allowed[np.arange(X.shape[0]), y_true] = False
-        return draw_negatives(allowed, self.k, self.random_state, X)
+    def _transform(self, X):
+        raise ValueError(
+            "OracleSelector.transform needs the true labels of the samples: "
+            "call transform(X, y_true=...). The oracle is for ablations only."
+        )
 
     def _encode(self, y_true, n_samples: int) -> np.ndarray:
         """Column index of each true label; refuses labels outside ``classes_``."""

@@ -1,11 +1,44 @@
-"""Drawing k negative classes per sample, shared by the random selectors."""
+"""Drawing k negative classes per sample: the base of the random selectors."""
 
 from hashlib import blake2b
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
-__all__ = ["check_k", "draw_negatives", "mask_of"]
+from ._base import BaseStaticSelector
+
+__all__ = ["BaseRandomSelector", "check_k", "draw_negatives", "mask_of"]
+
+
+class BaseRandomSelector(BaseStaticSelector):
+    """Static selectors that draw ``k`` negative classes per sample.
+
+    A subclass says which classes each sample may draw from (all of them,
+    all but its true class, all but its nearest labelled classes) and calls
+    :meth:`_draw`; ``k`` is checked against the classes in :meth:`fit`. A
+    sample's draw depends only on ``random_state`` and its own values (see
+    :func:`draw_negatives`).
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseStaticSelector._parameter_constraints,
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def _fit(self, X, y):
+        check_k(self, len(self.classes_))
+
+    def _draw(self, allowed: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """``k`` classes per row of ``X``, among those ``allowed`` for it."""
+        return draw_negatives(allowed, self.k, self.random_state, X)
+
+    def _all_classes(self, X: np.ndarray) -> np.ndarray:
+        return np.ones((X.shape[0], len(self.classes_)), dtype=bool)
 
 
 def check_k(selector, n_classes: int) -> None:

@@ -2,16 +2,14 @@
 
 from numbers import Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import validate_data
 
-from ._base import BaseNegativeSelector
+from ._base import BaseProbabilitySelector
 
 __all__ = ["ThresholdSelector"]
 
 
-class ThresholdSelector(BaseNegativeSelector):
+class ThresholdSelector(BaseProbabilitySelector):
     """Negative labels are the classes the current model gives probability below T.
 
     For each unlabelled sample ``u``, ``N(u) = {k : p_k(u) < T}`` where ``p(u)``
@@ -44,59 +42,14 @@ class ThresholdSelector(BaseNegativeSelector):
            [False, False, False]])
     """
 
-    dynamic = True
-
-    _parameter_constraints: dict = {"T": [Interval(Real, 0, 1, closed="neither")]}
+    _parameter_constraints: dict = {
+        **BaseProbabilitySelector._parameter_constraints,
+        "T": [Interval(Real, 0, 1, closed="neither")],
+    }
 
     def __init__(self, T: float = 0.04):
         self.T = T
 
-    def fit(self, X, y=None):
-        """Check ``X`` and record its number of classes; nothing else is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_classes)
-            Class probabilities.
-        y : ignored
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_params()
-        validate_data(self, X, dtype=[np.float64, np.float32])
-        return self
-
-    def transform(self, X):
-        """Negative mask of class probabilities ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_classes)
-            Class probabilities. Values are compared with ``T`` as they are:
-            scores that are not probabilities give a mask all the same.
-
-        Returns
-        -------
-        mask : ndarray of bool, shape (n_samples, n_classes)
-        """
-        self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.mask_from_proba(X)
-
     def mask_from_proba(self, proba):
         """``proba < T`` for a numpy array or a torch tensor, without validation."""
         return proba < self.T
-
-    def _fit(self, X, y):  # pragma: no cover - fit is overridden
-        pass
-
-    def _transform(self, X):  # pragma: no cover - transform is overridden
-        return self.mask_from_proba(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        return tags

@@ -1,19 +1,13 @@
 """The paper's baseline selector: k classes drawn uniformly at random."""
 
-from numbers import Integral
-
-import numpy as np
-from sklearn.utils._param_validation import Interval
-
-from ._base import BaseNegativeSelector
 from ._docstring import shared_docstring
-from ._sampling import check_k, draw_negatives
+from ._sampling import BaseRandomSelector
 
 __all__ = ["UniformSelector"]
 
 
 @shared_docstring
-class UniformSelector(BaseNegativeSelector):
+class UniformSelector(BaseRandomSelector):
     """Negative labels are ``k`` classes drawn uniformly from all classes.
 
     The draw ignores the sample, so it hits the sample's true class with
@@ -51,19 +45,9 @@ class UniformSelector(BaseNegativeSelector):
     ((4, 3), [2, 2, 2, 2])
     """
 
-    _parameter_constraints: dict = {
-        **BaseNegativeSelector._parameter_constraints,
-        "k": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
     def __init__(self, k: int = 1, random_state=None):
         self.k = k
         self.random_state = random_state
 
-    def _fit(self, X, y):
-        check_k(self, len(self.classes_))
-
     def _transform(self, X):
-        allowed = np.ones((X.shape[0], len(self.classes_)), dtype=bool)
-        return draw_negatives(allowed, self.k, self.random_state, X)
+        return self._draw(self._all_classes(X), X)

@@ -1,4 +1,4 @@
-"""The skorch net that trains with the NS3L objective, and its balanced batches.
+"""Batches: labelled rows beside a cycled unlabelled pool, and prediction chunks.
 
 A training batch is ``(X, target)``: the first ``target["n_labelled"]`` rows of
 ``X`` are labelled (classes in ``target["y"]``), the rest are unlabelled, with
@@ -14,14 +14,10 @@ import math
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring
-from torch.nn import functional as F
 
-from ._loss import ns3l_loss, rampup_weight
 from ._memmap import FileMapping
 
-__all__ = ["NS3LNet", "SemiSupervisedData", "BalancedBatches", "SequentialBatches"]
+__all__ = ["ArrayData", "BalancedBatches", "SemiSupervisedData", "SequentialBatches"]
 
 
 def _as_batch_source(X: np.ndarray, rows: np.ndarray, copy: bool):
@@ -209,7 +205,7 @@ class SequentialBatches:
             yield torch.from_numpy(np.ascontiguousarray(chunk)), n_rows
 
 
-class _ArrayData(torch.utils.data.Dataset):
+class ArrayData(torch.utils.data.Dataset):
     def __init__(self, X):
         self.X = X
 
@@ -217,130 +213,4 @@ class _ArrayData(torch.utils.data.Dataset):
         return len(self.X)
 
     def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
-        raise TypeError("_ArrayData is read through SequentialBatches.")
-
-
-class NS3LNet(NeuralNet):
-    """skorch net whose loss is ``CE(labelled) + r(t) * (lambda * NS3L + mu * C)``.
-
-    ``r(t)`` is the ramp-up over ``rampup_epochs``, ``lambda`` is
-    ``ns_weight``, ``C`` the optional ``companion`` loss on the unlabelled rows
-    (pseudo-labelling, VAT) and ``mu`` its ``companion_weight``. With neither a
-    selector nor a companion the unlabelled rows are not read and the loss is
-    the plain cross-entropy of the labelled rows. A dynamic selector is asked
-    for the negatives of each unlabelled batch from the detached probabilities
-    of the same forward pass; static negatives travel inside the batch.
-
-    Besides skorch's ``train_loss``, each epoch of ``history`` records
-    ``supervised_loss``, ``ns3l_loss`` and ``companion_loss`` (unweighted),
-    ``ns_weight`` (the ramped NS3L weight at the end of the epoch) and
-    ``negatives_per_sample``.
-    """
-
-    def __init__(
-        self,
-        module,
-        *args,
-        selector=None,
-        ns_weight=1.0,
-        rampup_epochs=0.0,
-        labelled_fraction=0.5,
-        companion=None,
-        companion_weight=1.0,
-        augment=None,
-        random_state=None,
-        **kwargs,
-    ):
-        super().__init__(module, *args, **kwargs)
-        self.selector = selector
-        self.companion = companion
-        self.companion_weight = companion_weight
-        self.augment = augment
-        self.ns_weight = ns_weight
-        self.rampup_epochs = rampup_epochs
-        self.labelled_fraction = labelled_fraction
-        self.random_state = random_state
-
-    #: Per-epoch history keys the loss records besides ``train_loss``.
-    history_keys = (
-        "supervised_loss",
-        "ns3l_loss",
-        "companion_loss",
-        "negatives_per_sample",
-    )
-
-    def get_default_callbacks(self):
-        # skorch's PrintLog table is replaced by EpochProgress when verbose.
-        return [
-            (f"{name}_epoch", PassthroughScoring(name=name, on_train=True))
-            for name in self.history_keys
-        ] + [("train_loss", PassthroughScoring(name="train_loss", on_train=True))]
-
-    def get_dataset(self, X, y=None):
-        if isinstance(X, torch.utils.data.Dataset):
-            return X
-        return _ArrayData(X)
-
-    def get_iterator(self, dataset, training=False):
-        if training:
-            return BalancedBatches(
-                dataset,
-                self.batch_size,
-                self.labelled_fraction,
-                seed=self.random_state,
-                use_unlabelled=self.selector is not None or self.companion is not None,
-                augment=self.augment,
-            )
-        return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
-
-    def evaluation_step(self, batch, training=False):
-        X, n_rows = batch
-        return super().evaluation_step((X, None), training=training)[:n_rows]
-
-    def _progress(self) -> float:
-        """Epochs done so far, fractional within the current epoch."""
-        epochs_done = len(self.history) - 1
-        batches = self.history[-1]["batches"]
-        return epochs_done + max(len(batches) - 1, 0) / max(self._batches_per_epoch, 1)
-
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        super().on_train_begin(net, X=X, y=y, **kwargs)
-        self._batches_per_epoch = len(self.get_iterator(X, training=True))
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        if not isinstance(y_true, dict):  # pragma: no cover - only our batches train
-            return super().get_loss(y_pred, y_true, X=X, training=training)
-        n_l = y_true["n_labelled"]
-        y = y_true["y"].to(y_pred.device)
-        supervised = F.cross_entropy(y_pred[:n_l], y)
-        logits_u = y_pred[n_l:]
-        total, ns3l, companion, mask, weight = supervised, None, None, None, 0.0
-        if logits_u.shape[0]:
-            ramp = rampup_weight(self._progress(), self.rampup_epochs)
-            if self.selector is not None:
-                if "negatives" in y_true:
-                    mask = y_true["negatives"].to(y_pred.device)
-                else:
-                    with torch.no_grad():
-                        proba = torch.softmax(logits_u, dim=1)
-                        mask = self.selector.mask_from_proba(proba)
-                ns3l = ns3l_loss(logits_u, mask)
-                weight = self.ns_weight * ramp
-                total = total + weight * ns3l
-            if self.companion is not None:
-                X_u = X[n_l:].to(y_pred.device)
-                companion = self.companion(self.module_, X_u, logits_u)
-                total = total + self.companion_weight * ramp * companion
-        self._record(supervised, ns3l, companion, mask, weight)
-        return total
-
-    def _record(self, supervised, ns3l, companion, mask, weight):
-        h = self.history
-        h.record_batch("supervised_loss", supervised.item())
-        h.record_batch("ns3l_loss", 0.0 if ns3l is None else ns3l.item())
-        h.record_batch("companion_loss", 0.0 if companion is None else companion.item())
-        negatives = 0.0
-        if mask is not None:
-            negatives = mask.sum(dim=1, dtype=torch.float32).mean().item()
-        h.record_batch("negatives_per_sample", negatives)
-        h.record("ns_weight", weight)
+        raise TypeError("ArrayData is read through SequentialBatches.")

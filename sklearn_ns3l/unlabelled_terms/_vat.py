@@ -1,9 +1,4 @@
-"""Semi-supervised losses that NS3L's negative term can be added to.
-
-A companion reads the unlabelled rows of a batch and their logits from the
-training forward pass and returns one scalar loss. NS3LClassifier adds it,
-weighted and ramped up like the NS3L term, beside that term.
-"""
+"""Virtual adversarial training (Miyato et al., 2018) as an unlabelled term."""
 
 from __future__ import annotations
 
@@ -11,85 +6,13 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import torch
-from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = [
-    "BaseCompanionLoss",
-    "PseudoLabelLoss",
-    "VATLoss",
-    "pseudo_label_loss",
-    "vat_perturbation",
-]
+from ._base import BaseUnlabelledTerm
 
-
-class BaseCompanionLoss(BaseEstimator):
-    """A loss on unlabelled rows, computed beside the NS3L term.
-
-    Subclasses implement ``__call__(module, X_u, logits_u) -> loss``.
-    ``logits_u`` come from the training forward pass, with gradient.
-    """
-
-    _parameter_constraints: dict = {}
-
-    def __call__(self, module: nn.Module, X_u: torch.Tensor, logits_u: torch.Tensor):
-        raise NotImplementedError
-
-
-def pseudo_label_loss(logits: torch.Tensor, threshold: float) -> torch.Tensor:
-    """Confidence-thresholded pseudo-labelling, as in FixMatch.
-
-    The argmax class of each row is its target when its probability is at
-    least ``threshold``; the cross-entropy is averaged over *all* rows, so a
-    batch with few confident rows pulls weakly.
-
-    Parameters
-    ----------
-    logits : torch.Tensor of shape (n_samples, n_classes)
-    threshold : float
-        Minimum max-probability for a row to get a pseudo-label.
-
-    Returns
-    -------
-    loss : torch.Tensor
-        A scalar, 0 when no row is confident.
-    """
-    if logits.shape[0] == 0:
-        return logits.sum() * 0.0
-    with torch.no_grad():
-        confidence, target = torch.softmax(logits, dim=1).max(dim=1)
-        confident = (confidence >= threshold).to(logits.dtype)
-    per_row = F.cross_entropy(logits, target, reduction="none")
-    return (per_row * confident).mean()
-
-
-class PseudoLabelLoss(BaseCompanionLoss):
-    """Pseudo-labelling: confident predictions become positive labels.
-
-    Parameters
-    ----------
-    threshold : float, default=0.95
-        ``tau``: a row's argmax class is its label when its probability is at
-        least ``tau`` (FixMatch's value).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sklearn_ns3l import PseudoLabelLoss
-    >>> logits = torch.tensor([[5.0, 0.0], [0.1, 0.0]])
-    >>> round(PseudoLabelLoss(threshold=0.9)(None, None, logits).item(), 4)
-    0.0034
-    """
-
-    _parameter_constraints: dict = {"threshold": [Interval(Real, 0, 1, closed="right")]}
-
-    def __init__(self, threshold: float = 0.95):
-        self.threshold = threshold
-
-    def __call__(self, module, X_u, logits_u):
-        return pseudo_label_loss(logits_u, self.threshold)
+__all__ = ["VATLoss", "vat_perturbation"]
 
 
 @contextmanager
@@ -191,7 +114,7 @@ def _vat_perturbation(module, X, logits, *, xi, eps, n_power):
     return eps * d
 
 
-class VATLoss(BaseCompanionLoss):
+class VATLoss(BaseUnlabelledTerm):
     """Virtual adversarial training (Miyato et al., 2018).
 
     The loss is ``KL(p(x) || p(x + r_adv))`` with ``r_adv`` from
@@ -213,7 +136,8 @@ class VATLoss(BaseCompanionLoss):
     >>> from sklearn_ns3l import VATLoss
     >>> module = torch.nn.Linear(4, 3)
     >>> X = torch.randn(8, 4)
-    >>> VATLoss(eps=1.0)(module, X, module(X)).item() >= 0
+    >>> loss, _ = VATLoss(eps=1.0)(module(X), X_u=X, module=module, target={})
+    >>> loss.item() >= 0
     True
     """
 
@@ -228,15 +152,13 @@ class VATLoss(BaseCompanionLoss):
         self.xi = xi
         self.n_power = n_power
 
-    def __call__(self, module, X_u, logits_u):
+    reads_inputs = True
+
+    def __call__(self, logits_u, *, X_u, module, target):
         if logits_u.shape[0] == 0:
-            return logits_u.sum() * 0.0
+            return logits_u.sum() * 0.0, {}
         r_adv = _vat_perturbation(
             module, X_u, logits_u, xi=self.xi, eps=self.eps, n_power=self.n_power
         )
         with _frozen_batch_norm(module):
-            return _kl(logits_u.detach(), module(X_u + r_adv))
-
-
-#: Short names accepted by ``NS3LClassifier(companion=...)``.
-COMPANIONS = {"pseudo_label": PseudoLabelLoss, "vat": VATLoss}
+            return _kl(logits_u.detach(), module(X_u + r_adv)), {}
