@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -14,22 +13,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback
 
 from ._augment import ImageAugmenter
 from ._batching import SemiSupervisedData
 from ._memmap import validate_data_chunked
 from ._net import NS3LNet
-from ._networks import MLP, SmallCNN, image_shape_3d, n_inputs
+from ._networks import build_module, resolve_image_shape
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, unlabelled_mask
-from .callbacks import DivergenceGuard, EpochProgress
+from .callbacks import training_callbacks
 from .selectors import SELECTORS, BaseNegativeSelector
 from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm, NegativeSamplingTerm
 
 __all__ = ["NS3LClassifier"]
-
-_RESERVED_CALLBACKS = {"divergence", "progress"}
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -282,9 +278,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
-        callbacks = self._make_callbacks()
+        callbacks = training_callbacks(self.callbacks, self.verbose)
         self.input_shape_ = tuple(X.shape[1:])
-        image_shape = self._image_shape(self.input_shape_)
+        image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
         device = self._torch_device()
         labelled, pool, y_labelled, y_encoded = self._split_labels(y)
         rng = check_random_state(self.random_state)
@@ -296,7 +292,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
         data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives)
         with _seeded_torch(device, torch_seed):
-            module = self._make_module(image_shape, X[labelled[:1]])
+            module = build_module(
+                self.module,
+                image_shape,
+                self.input_shape_,
+                len(self.classes_),
+                X[labelled[:1]],
+            )
             self.net_ = self._train(
                 module, data, image_shape, device, callbacks, batch_seed
             )
@@ -383,9 +385,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             train_split=None,
             device=str(device),
             predict_nonlinearity=_softmax64,
-            callbacks=[("divergence", DivergenceGuard())]
-            + self._progress_callbacks(callbacks)
-            + callbacks,
+            callbacks=callbacks,
             verbose=0,
             augment=self._make_augment(image_shape),
             labelled_fraction=self.labelled_fraction,
@@ -465,24 +465,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         """
         return labelled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
-    def _image_shape(self, input_shape):
-        if self.image_shape is None:
-            return image_shape_3d(input_shape) if len(input_shape) >= 2 else None
-        shape = tuple(self.image_shape)
-        if len(shape) not in (2, 3) or not all(
-            isinstance(d, Integral) and d > 0 for d in shape
-        ):
-            raise ValueError(
-                "image_shape must be (height, width) or (channels, height, width) "
-                f"of positive integers; got {self.image_shape!r}."
-            )
-        if n_inputs(shape) != n_inputs(input_shape):
-            raise ValueError(
-                f"image_shape {shape} holds {n_inputs(shape)} values, but each "
-                f"sample of X has {n_inputs(input_shape)} (shape {input_shape})."
-            )
-        return image_shape_3d(shape)
-
     def _torch_device(self) -> torch.device:
         name = self.device
         if name == "auto":
@@ -523,37 +505,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         companion._validate_params()
         return companion
 
-    def _make_callbacks(self) -> list:
-        made = []
-        for item in self.callbacks or []:
-            pair = isinstance(item, tuple) and len(item) == 2
-            name, callback = item if pair else (None, item)
-            if not isinstance(callback, Callback) or (
-                pair and not isinstance(name, str)
-            ):
-                raise ValueError(
-                    "callbacks must hold skorch.callbacks.Callback instances or "
-                    f"(name, callback) pairs; got {item!r}."
-                )
-            if name in _RESERVED_CALLBACKS:
-                raise ValueError(
-                    f"callback name {name!r} is taken by NS3LClassifier's own "
-                    f"callbacks {sorted(_RESERVED_CALLBACKS)}; choose another."
-                )
-            # skorch initialises callbacks in place; a clone keeps the
-            # parameter as the user set it, as scikit-learn requires of fit.
-            callback = clone(callback, safe=False)
-            made.append(callback if name is None else (name, callback))
-        return made
-
-    def _progress_callbacks(self, callbacks) -> list:
-        # A bar the user gave (to label it, say) replaces the default one.
-        given = any(
-            isinstance(c[1] if isinstance(c, tuple) else c, EpochProgress)
-            for c in callbacks
-        )
-        return [("progress", EpochProgress())] if self.verbose and not given else []
-
     def _make_augment(self, image_shape):
         if self.augment is None or callable(self.augment):
             return self.augment
@@ -563,33 +514,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 "(n, H, W) or (n, C, H, W), or give image_shape."
             )
         return ImageAugmenter(image_shape, flip=self.augment == "shift_flip")
-
-    def _make_module(self, image_shape, X_first):
-        n_classes = len(self.classes_)
-        n_features = n_inputs(self.input_shape_)
-        if isinstance(self.module, torch.nn.Module):
-            module = copy.deepcopy(self.module)
-        elif self.module == "cnn" or (self.module is None and image_shape is not None):
-            if image_shape is None:
-                raise ValueError(
-                    "module='cnn' needs images: pass X of shape (n, H, W) or "
-                    "(n, C, H, W), or give image_shape."
-                )
-            module = SmallCNN(image_shape, n_classes)
-        else:
-            module = MLP(n_features, n_classes)
-        # A module with the wrong output width would otherwise fail deep in
-        # the loss with a torch shape error.
-        module.eval()
-        with torch.no_grad():
-            out = module(torch.from_numpy(np.ascontiguousarray(X_first)))
-        module.train()
-        if tuple(out.shape) != (1, n_classes):
-            raise ValueError(
-                f"module outputs shape {tuple(out.shape[1:])} per sample, but y has "
-                f"{n_classes} classes: the module must output one logit per class."
-            )
-        return module
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

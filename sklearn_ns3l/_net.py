@@ -59,6 +59,12 @@ class NS3LNet(NeuralNet):
         """What the objective logs per epoch, besides ``train_loss``."""
         return self.criterion.history_keys
 
+    def initialize_criterion(self):
+        # The objective is an object, not a class to instantiate, nor a
+        # torch module (skorch's two cases): use it as given.
+        self.criterion_ = self.criterion
+        return self
+
     def get_default_callbacks(self):
         # skorch's PrintLog table is replaced by EpochProgress when verbose.
         weights = set(self.criterion.weight_keys)

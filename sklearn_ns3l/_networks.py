@@ -1,12 +1,15 @@
 """Default networks: a small CNN for images and an MLP for feature vectors."""
 
+import copy
 import math
 from collections.abc import Sequence
+from numbers import Integral
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MLP", "SmallCNN"]
+__all__ = ["MLP", "SmallCNN", "build_module", "resolve_image_shape"]
 
 
 class MLP(nn.Module):
@@ -109,3 +112,83 @@ def image_shape_3d(shape: Sequence[int]) -> tuple[int, int, int]:
 
 def n_inputs(shape: Sequence[int]) -> int:
     return int(math.prod(shape))
+
+
+def resolve_image_shape(image_shape, input_shape: tuple) -> tuple | None:
+    """The ``(C, H, W)`` of each sample, or None for feature vectors.
+
+    Parameters
+    ----------
+    image_shape : tuple of int or None
+        The user's ``image_shape`` (``(H, W)`` or ``(C, H, W)``), for
+        flattened images; None reads it from ``input_shape``.
+    input_shape : tuple of int
+        Shape of one sample of ``X``.
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is malformed or does not hold the sample's values.
+    """
+    if image_shape is None:
+        return image_shape_3d(input_shape) if len(input_shape) >= 2 else None
+    shape = tuple(image_shape)
+    if len(shape) not in (2, 3) or not all(
+        isinstance(d, Integral) and d > 0 for d in shape
+    ):
+        raise ValueError(
+            "image_shape must be (height, width) or (channels, height, width) "
+            f"of positive integers; got {image_shape!r}."
+        )
+    if n_inputs(shape) != n_inputs(input_shape):
+        raise ValueError(
+            f"image_shape {shape} holds {n_inputs(shape)} values, but each "
+            f"sample of X has {n_inputs(input_shape)} (shape {input_shape})."
+        )
+    return image_shape_3d(shape)
+
+
+def build_module(spec, image_shape, input_shape, n_classes: int, X_first) -> nn.Module:
+    """The network to train: a copy of the user's module, a CNN or an MLP.
+
+    Parameters
+    ----------
+    spec : {"cnn", "mlp"}, torch.nn.Module or None
+        ``NS3LClassifier``'s ``module``; None picks the CNN for images.
+    image_shape : tuple of int or None
+        From :func:`resolve_image_shape`.
+    input_shape : tuple of int
+        Shape of one sample of ``X``.
+    n_classes : int
+    X_first : ndarray of shape (1, *input_shape)
+        One sample, for a trial forward pass.
+
+    Raises
+    ------
+    ValueError
+        If the CNN is asked for without images, or the module does not output
+        one logit per class.
+    """
+    if isinstance(spec, nn.Module):
+        module = copy.deepcopy(spec)
+    elif spec == "cnn" or (spec is None and image_shape is not None):
+        if image_shape is None:
+            raise ValueError(
+                "module='cnn' needs images: pass X of shape (n, H, W) or "
+                "(n, C, H, W), or give image_shape."
+            )
+        module = SmallCNN(image_shape, n_classes)
+    else:
+        module = MLP(n_inputs(input_shape), n_classes)
+    # A module with the wrong output width would otherwise fail deep in the
+    # loss with a torch shape error.
+    module.eval()
+    with torch.no_grad():
+        out = module(torch.from_numpy(np.ascontiguousarray(X_first)))
+    module.train()
+    if tuple(out.shape) != (1, n_classes):
+        raise ValueError(
+            f"module outputs shape {tuple(out.shape[1:])} per sample, but y has "
+            f"{n_classes} classes: the module must output one logit per class."
+        )
+    return module

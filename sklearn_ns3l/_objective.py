@@ -31,7 +31,7 @@ class WeightedTerm(NamedTuple):
     weight: float
 
 
-class SemiSupervisedObjective(nn.Module):
+class SemiSupervisedObjective:
     """``CE(labelled) + r(t) * sum_j w_j * L_j(unlabelled)``, with its logged parts.
 
     A batch holds its labelled rows first: ``target["n_labelled"]`` of them,
@@ -39,6 +39,9 @@ class SemiSupervisedObjective(nn.Module):
     :func:`~sklearn_ns3l._loss.rampup_weight` over ``rampup_epochs``. With no
     terms the objective is the plain cross-entropy of the labelled rows, and
     the pool is not read.
+
+    It is a plain callable, not a :class:`torch.nn.Module`: it holds no
+    parameters, and skorch calls it as its ``criterion_``.
 
     Parameters
     ----------
@@ -66,7 +69,6 @@ class SemiSupervisedObjective(nn.Module):
     """
 
     def __init__(self, terms: Sequence[WeightedTerm] = (), rampup_epochs: float = 0.0):
-        super().__init__()
         self.terms = [WeightedTerm(*t) for t in terms]
         self.rampup_epochs = rampup_epochs
         self.weight_keys = tuple(f"{t.name}_weight" for t in self.terms)
@@ -77,7 +79,7 @@ class SemiSupervisedObjective(nn.Module):
         )
         self.reads_pool = bool(self.terms)
 
-    def forward(
+    def __call__(
         self,
         logits: torch.Tensor,
         target: dict,

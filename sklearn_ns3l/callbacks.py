@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from sklearn.base import clone
 from skorch.callbacks import Callback
 
 __all__ = ["DivergenceGuard", "EpochProgress"]
+
+#: Names of the callbacks NS3LClassifier adds itself.
+_OWN = {"divergence", "progress"}
 
 
 class EpochProgress(Callback):
@@ -88,3 +92,40 @@ class DivergenceGuard(Callback):
                 f"Training diverged: the loss became {loss.item()} at epoch {epoch}, "
                 f"batch {batch_index}. Lower lr (now {net.lr}) or ns_weight."
             )
+
+
+def training_callbacks(callbacks, verbose) -> list:
+    """The training net's callbacks: the package's own, then the user's.
+
+    The user's are cloned (skorch initialises callbacks in place; a clone
+    keeps the parameter as the user set it, as scikit-learn requires of
+    ``fit``). An :class:`EpochProgress` among them replaces the default bar.
+
+    Raises
+    ------
+    ValueError
+        For an item that is not a callback or a ``(name, callback)`` pair, or
+        a name the package's own callbacks use.
+    """
+    made = []
+    for item in callbacks or []:
+        pair = isinstance(item, tuple) and len(item) == 2
+        name, callback = item if pair else (None, item)
+        if not isinstance(callback, Callback) or (pair and not isinstance(name, str)):
+            raise ValueError(
+                "callbacks must hold skorch.callbacks.Callback instances or "
+                f"(name, callback) pairs; got {item!r}."
+            )
+        if name in _OWN:
+            raise ValueError(
+                f"callback name {name!r} is taken by NS3LClassifier's own "
+                f"callbacks {sorted(_OWN)}; choose another."
+            )
+        callback = clone(callback, safe=False)
+        made.append(callback if name is None else (name, callback))
+    own = [("divergence", DivergenceGuard())]
+    if verbose and not any(
+        isinstance(c[1] if isinstance(c, tuple) else c, EpochProgress) for c in made
+    ):
+        own.append(("progress", EpochProgress()))
+    return own + made
