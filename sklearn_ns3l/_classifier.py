@@ -64,8 +64,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         How negative labels are chosen. ``"threshold"`` is the paper's method
         (with threshold ``T``). ``None`` or ``"supervised"`` train on the
         labelled rows only, the baseline. The other names are the paper's
-        ablations with their defaults: ``"uniform"``, ``"exclude_nearest_class"``,
-        ``"exclude_nearest_classes"``, ``"furthest_class"`` and ``"oracle"`` (which
+        ablations with their defaults: ``"uniform"``, ``"nn_exclude_class"``,
+        ``"nn_exclude_nearest"``, ``"nn_furthest"`` and ``"oracle"`` (which
         needs ``y_true`` in ``fit``); see :mod:`sklearn_ns3l.selectors`. A
         selector object is cloned and used as given (its own parameters
         apply, not ``T``).

@@ -13,9 +13,10 @@ import scipy.sparse as sp
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l.selectors._neighbors import RULES
 
 TINY = dict(max_epochs=1, batch_size=16, random_state=0)
 _settings = settings(
@@ -166,6 +167,7 @@ _FIT_AND_PRINT = textwrap.dedent(
     import sys, pickle, numpy as np
     from sklearn.datasets import load_digits
     from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l.selectors._neighbors import RULES
     from sklearn_ns3l.datasets import hide_labels
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16.0, hide_labels(y[:300], 5, random_state=0)
@@ -242,3 +244,46 @@ def test_grid_search_workers_do_not_oversubscribe_cores(digits):
     # (joblib's count, which respects CPU affinity and cgroup quotas).
     expected = max(1, joblib.cpu_count() // 2)
     assert np.all(search.cv_results_["mean_test_score"] == expected)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"selector": name} for name in ("threshold", "uniform", *RULES)]
+    + [
+        {"selector": None, "companion": "pseudo_label"},
+        {"selector": "threshold", "companion": "vat"},
+    ],
+)
+def test_without_unlabelled_rows_every_setting_trains_the_supervised_model(
+    digits, params
+):
+    """A fold without -1 switches the unlabelled terms off, selectors included."""
+    X, y = digits[0][:120], digits[1][:120]
+    fast = dict(max_epochs=2, batch_size=32, random_state=0)
+    supervised = NS3LClassifier(selector=None, **fast).fit(X, y)
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        clf = NS3LClassifier(**params, **fast).fit(X, y)
+    assert not clf.objective_.terms and not clf.objective_.reads_pool
+    np.testing.assert_array_equal(clf.predict_proba(X), supervised.predict_proba(X))
+
+
+def test_cross_validation_folds_without_unlabelled_rows_all_score(digits):
+    """A training fold that drew no -1 fits (and scores) like the others."""
+    X, y = digits[0][:200], digits[1][:200]
+    y_semi = y.copy()
+    y_semi[:20] = -1
+    # The first fold trains on labelled rows only, the second with the pool.
+    folds = [
+        (np.arange(20, 150), np.arange(150, 200)),
+        (np.arange(150), np.arange(150, 200)),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scores = cross_val_score(
+            NS3LClassifier("nn_furthest", max_epochs=2, random_state=0),
+            X,
+            y_semi,
+            cv=folds,
+            error_score="raise",
+        )
+    assert np.all((scores > 0.1) & (scores <= 1))

@@ -125,13 +125,13 @@ def test_a_class_without_labelled_samples_is_refused():
     k=st.integers(1, 6),
     metric=st.sampled_from(["l2", "cosine"]),
 )
-def test_exclude_nearest_class_never_picks_the_class_of_the_nearest_sample(
+def test_nn_exclude_class_never_picks_the_class_of_the_nearest_sample(
     seed, n_classes, k, metric
 ):
     k = min(k, n_classes - 1)
     X_l, y_l, X_q = _labelled(seed, n_classes)
     selector = NearestNeighbourSelector(
-        "exclude_nearest_class", k=k, metric=metric, random_state=seed
+        "nn_exclude_class", k=k, metric=metric, random_state=seed
     )
     mask = selector.fit(X_l, y_l).transform(X_q)
     D = _brute_force_distances(
@@ -149,14 +149,12 @@ def test_exclude_nearest_class_never_picks_the_class_of_the_nearest_sample(
     m=st.integers(1, 7),
     k=st.integers(1, 7),
 )
-def test_exclude_nearest_classes_never_picks_the_m_nearest_classes(
-    seed, n_classes, m, k
-):
+def test_nn_exclude_nearest_never_picks_the_m_nearest_classes(seed, n_classes, m, k):
     m = min(m, n_classes - 1)
     k = min(k, n_classes - m)
     X_l, y_l, X_q = _labelled(seed, n_classes)
     selector = NearestNeighbourSelector(
-        "exclude_nearest_classes", k=k, m=m, random_state=seed
+        "nn_exclude_nearest", k=k, m=m, random_state=seed
     )
     mask = selector.fit(X_l, y_l).transform(X_q)
     nearest = np.argsort(_brute_force_distances(X_q, X_l, y_l), axis=1)[:, :m]
@@ -166,12 +164,10 @@ def test_exclude_nearest_classes_never_picks_the_m_nearest_classes(
 
 @FEW_EXAMPLES
 @given(seed=st.integers(0, 2**16), n_classes=st.integers(2, 7), k=st.integers(1, 6))
-def test_furthest_class_picks_the_classes_with_the_largest_distances(
-    seed, n_classes, k
-):
+def test_nn_furthest_picks_the_classes_with_the_largest_distances(seed, n_classes, k):
     k = min(k, n_classes - 1)
     X_l, y_l, X_q = _labelled(seed, n_classes)
-    mask = NearestNeighbourSelector("furthest_class", k=k).fit(X_l, y_l).transform(X_q)
+    mask = NearestNeighbourSelector("nn_furthest", k=k).fit(X_l, y_l).transform(X_q)
     furthest = np.argsort(_brute_force_distances(X_q, X_l, y_l), axis=1)[:, -k:]
     expected = np.zeros_like(mask)
     np.put_along_axis(expected, furthest, True, axis=1)
@@ -193,7 +189,7 @@ def test_exclusion_draws_are_uniform_over_the_remaining_classes():
 @pytest.mark.parametrize("chunk_size", [1, 5, 64])
 def test_mask_does_not_depend_on_the_chunk_size(chunk_size):
     X_l, y_l, X_q = _labelled(3, n_classes=6)
-    params = dict(rule="exclude_nearest_classes", m=2, k=2, random_state=7)
+    params = dict(rule="nn_exclude_nearest", m=2, k=2, random_state=7)
     reference = NearestNeighbourSelector(**params).fit(X_l, y_l).transform(X_q)
     mask = (
         NearestNeighbourSelector(**params, chunk_size=chunk_size)
@@ -206,7 +202,7 @@ def test_mask_does_not_depend_on_the_chunk_size(chunk_size):
 def test_fitted_approximate_selector_survives_pickling():
     X_l, y_l, X_q = _clustered(2, n_classes=3, n_per_class=100)
     selector = NearestNeighbourSelector(
-        "furthest_class", index="HNSW32", random_state=0
+        "nn_furthest", index="HNSW32", random_state=0
     ).fit(X_l, y_l)
     restored = pickle.loads(pickle.dumps(selector))
     np.testing.assert_array_equal(restored.transform(X_q), selector.transform(X_q))
@@ -265,7 +261,7 @@ def test_masks_align_with_classes_for_string_labels():
     X_l = np.array([[0.0], [10.0], [20.0]])
     y_l = np.array(["zebra", "ant", "moth"])
     X_q = np.array([[1.0], [19.0]])
-    furthest = NearestNeighbourSelector("furthest_class").fit(X_l, y_l)
+    furthest = NearestNeighbourSelector("nn_furthest").fit(X_l, y_l)
     np.testing.assert_array_equal(furthest.classes_, ["ant", "moth", "zebra"])
     chosen = furthest.classes_[furthest.transform(X_q).argmax(axis=1)]
     np.testing.assert_array_equal(chosen, ["moth", "zebra"])
@@ -298,13 +294,13 @@ def test_registry_names_give_the_paper_settings():
     assert SELECTORS["uniform"]().get_params()["k"] == 1
     assert isinstance(SELECTORS["oracle"](), OracleSelector)
     for name, rule in [
-        ("exclude_nearest_class", "exclude_nearest_class"),
-        ("exclude_nearest_classes", "exclude_nearest_classes"),
-        ("furthest_class", "furthest_class"),
+        ("nn_exclude_class", "nn_exclude_class"),
+        ("nn_exclude_nearest", "nn_exclude_nearest"),
+        ("nn_furthest", "nn_furthest"),
     ]:
         params = SELECTORS[name]().get_params()
         assert (params["rule"], params["k"], params["metric"]) == (rule, 1, "l2")
-    assert SELECTORS["exclude_nearest_classes"]().m == 4
+    assert SELECTORS["nn_exclude_nearest"]().m == 4
     assert SELECTORS["threshold"](T=0.1).T == 0.1
 
 
@@ -320,7 +316,7 @@ def test_k_of_at_least_n_classes_is_refused_at_fit(cls):
 
 def test_m_plus_k_above_n_classes_is_refused_at_fit():
     X_l, y_l, _ = _labelled(0, n_classes=5)
-    selector = NearestNeighbourSelector("exclude_nearest_classes", m=4, k=2)
+    selector = NearestNeighbourSelector("nn_exclude_nearest", m=4, k=2)
     with pytest.raises(ValueError, match=r"needs m \+ k <= n_classes"):
         selector.fit(X_l, y_l)
 
@@ -400,9 +396,9 @@ def small_digits():
     "selector",
     [
         "uniform",
-        "exclude_nearest_class",
-        "exclude_nearest_classes",
-        "furthest_class",
+        "nn_exclude_class",
+        "nn_exclude_nearest",
+        "nn_furthest",
         "oracle",
     ],
 )
@@ -425,7 +421,7 @@ def test_selector_objects_are_grid_searched_like_any_parameter(small_digits):
     grid = {
         "selector": [
             UniformSelector(k=2),
-            NearestNeighbourSelector("furthest_class", metric="cosine"),
+            NearestNeighbourSelector("nn_furthest", metric="cosine"),
         ]
     }
     clf = NS3LClassifier(module="mlp", max_epochs=2, random_state=0)

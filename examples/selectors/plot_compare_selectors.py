@@ -100,11 +100,9 @@ print(f"{dataset}: {len(X_train)} training images, {len(X_test)} test images")
 SELECTORS = {
     "supervised": None,
     "uniform, 1": UniformSelector(k=1),
-    "NN: exclude class of NN, 1": NearestNeighbourSelector("exclude_nearest_class"),
-    "NN: exclude 4 nearest, 1": NearestNeighbourSelector(
-        "exclude_nearest_classes", m=4
-    ),
-    "NN: furthest class": NearestNeighbourSelector("furthest_class"),
+    "NN: exclude class of NN, 1": NearestNeighbourSelector("nn_exclude_class"),
+    "NN: exclude 4 nearest, 1": NearestNeighbourSelector("nn_exclude_nearest", m=4),
+    "NN: furthest class": NearestNeighbourSelector("nn_furthest"),
     "threshold T=0.04": ThresholdSelector(T=0.04),
     "oracle, 1": OracleSelector(k=1),
 }

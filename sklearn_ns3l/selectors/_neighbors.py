@@ -15,7 +15,7 @@ __all__ = ["RULES", "NearestNeighbourSelector"]
 
 #: The paper's three rules (appendix, Table 6, "NN" rows); each is also a
 #: ``NS3LClassifier(selector=...)`` name.
-RULES = ("exclude_nearest_class", "exclude_nearest_classes", "furthest_class")
+RULES = ("nn_exclude_class", "nn_exclude_nearest", "nn_furthest")
 
 
 @shared_docstring
@@ -25,13 +25,13 @@ class NearestNeighbourSelector(BaseRandomSelector):
     Let ``d_c(u)`` be the distance from sample ``u`` to the nearest labelled
     sample of class ``c``. Every rule ranks the classes of ``u`` by ``d_c(u)``:
 
-    - ``"exclude_nearest_class"``: drop the class of the nearest labelled
+    - ``"nn_exclude_class"``: drop the class of the nearest labelled
       sample (the smallest ``d_c``) and draw ``k`` of the other classes
       uniformly.
-    - ``"exclude_nearest_classes"``: drop the ``m`` classes with the smallest
+    - ``"nn_exclude_nearest"``: drop the ``m`` classes with the smallest
       ``d_c`` and draw ``k`` of the others uniformly (the paper uses
       ``m=4``).
-    - ``"furthest_class"``: the ``k`` classes with the largest ``d_c``; no
+    - ``"nn_furthest"``: the ``k`` classes with the largest ``d_c``; no
       randomness. ``k=1`` is the paper's rule, the best of the three in its
       Fashion-MNIST runs.
 
@@ -41,12 +41,12 @@ class NearestNeighbourSelector(BaseRandomSelector):
 
     Parameters
     ----------
-    rule : {"exclude_nearest_class", "exclude_nearest_classes", \
-            "furthest_class"}, default="exclude_nearest_class"
+    rule : {"nn_exclude_class", "nn_exclude_nearest", \
+            "nn_furthest"}, default="nn_exclude_class"
         How classes are chosen from the distances, see above.
     {k}
     m : int, default=4
-        Nearest classes dropped by ``"exclude_nearest_classes"``; ``m + k``
+        Nearest classes dropped by ``"nn_exclude_nearest"``; ``m + k``
         may not exceed the number of classes. Ignored by the other rules.
     metric : {"l2", "cosine"}, default="l2"
         ``"l2"``: Euclidean distance. ``"cosine"``: one minus the cosine
@@ -88,7 +88,7 @@ class NearestNeighbourSelector(BaseRandomSelector):
     >>> from sklearn_ns3l.selectors import NearestNeighbourSelector
     >>> X = np.array([[0.0], [1.0], [5.0], [6.0], [20.0]])
     >>> y = np.array(["a", "a", "b", "b", "c"])
-    >>> selector = NearestNeighbourSelector(rule="furthest_class").fit(X, y)
+    >>> selector = NearestNeighbourSelector(rule="nn_furthest").fit(X, y)
     >>> selector.transform([[0.5], [19.0]])
     array([[False, False,  True],
            [ True, False, False]])
@@ -108,7 +108,7 @@ class NearestNeighbourSelector(BaseRandomSelector):
 
     def __init__(
         self,
-        rule: str = "exclude_nearest_class",
+        rule: str = "nn_exclude_class",
         *,
         k: int = 1,
         m: int = 4,
@@ -128,9 +128,9 @@ class NearestNeighbourSelector(BaseRandomSelector):
     def _fit(self, X, y):
         super()._fit(X, y)
         n_classes = len(self.classes_)
-        if self.rule == "exclude_nearest_classes" and self.m + self.k > n_classes:
+        if self.rule == "nn_exclude_nearest" and self.m + self.k > n_classes:
             raise ValueError(
-                f"rule='exclude_nearest_classes' drops m={self.m} classes and draws "
+                f"rule='nn_exclude_nearest' drops m={self.m} classes and draws "
                 f"k={self.k} of the rest, so it needs m + k <= n_classes, but y has "
                 f"{n_classes} classes."
             )
@@ -146,10 +146,10 @@ class NearestNeighbourSelector(BaseRandomSelector):
 
     def _transform(self, X):
         D = self.index_.distances(X)
-        if self.rule == "furthest_class":
+        if self.rule == "nn_furthest":
             return mask_of(
                 np.argpartition(-D, self.k - 1, axis=1)[:, : self.k], D.shape
             )
-        n_dropped = self.m if self.rule == "exclude_nearest_classes" else 1
+        n_dropped = self.m if self.rule == "nn_exclude_nearest" else 1
         nearest = np.argpartition(D, n_dropped - 1, axis=1)[:, :n_dropped]
         return self._draw(~mask_of(nearest, D.shape), X)
