@@ -136,7 +136,20 @@ class BalancedBatches:
         self._pool_pos = 0
 
     def __len__(self) -> int:
-        return math.ceil(len(self.data) / self.n_l)
+        return len(self._starts())
+
+    def _starts(self) -> list[int]:
+        """Where each batch's labelled rows start in the epoch's order.
+
+        A batch of a single row cannot train batch normalisation ("Expected
+        more than 1 value per channel"): a last labelled row with no pool
+        beside it joins the batch before it.
+        """
+        n = len(self.data)
+        starts = list(range(0, n, self.n_l))
+        if self.n_u == 0 and n % self.n_l == 1 and len(starts) > 1:
+            starts.pop()
+        return starts
 
     def _next_unlabelled(self, n: int) -> np.ndarray:
         out = []
@@ -153,8 +166,9 @@ class BalancedBatches:
     def __iter__(self):
         data = self.data
         order = self.rng.permutation(len(data))
-        for start in range(0, len(order), self.n_l):
-            idx_l = order[start : start + self.n_l]
+        starts = self._starts()
+        for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
+            idx_l = order[start:stop]
             target = {"y": data.y_l[torch.from_numpy(idx_l)], "n_labelled": len(idx_l)}
             X = _gather(data.X_l, idx_l)
             if self.n_u:

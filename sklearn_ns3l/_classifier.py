@@ -99,7 +99,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         the NS3L term; with no unlabelled rows at all, every row of a batch is
         labelled.
     module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
-        The network. None picks a small CNN for images (3-D or 4-D ``X``, or
+        The network. None picks a small CNN for images (3-D or 4-D ``X``
+        with images larger than 1x1, or
         ``image_shape`` given) and an MLP otherwise. A module instance must
         output one logit per class; it is copied in ``fit``.
     image_shape : tuple of int, default=None

@@ -131,7 +131,11 @@ def resolve_image_shape(image_shape, input_shape: tuple) -> tuple | None:
         If ``image_shape`` is malformed or does not hold the sample's values.
     """
     if image_shape is None:
-        return image_shape_3d(input_shape) if len(input_shape) >= 2 else None
+        if len(input_shape) < 2 or n_inputs(input_shape[-2:]) == 1:
+            # Feature vectors, or 1x1 "images" such as pooled CNN embeddings
+            # of shape (C, 1, 1), whose convolutions would see no neighbours.
+            return None
+        return image_shape_3d(input_shape)
     shape = tuple(image_shape)
     if len(shape) not in (2, 3) or not all(
         isinstance(d, Integral) and d > 0 for d in shape

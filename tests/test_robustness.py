@@ -287,3 +287,51 @@ def test_cross_validation_folds_without_unlabelled_rows_all_score(digits):
             error_score="raise",
         )
     assert np.all((scores > 0.1) & (scores <= 1))
+
+
+class _BatchNormMLP(torch.nn.Module):
+    """Batch norm on feature vectors: a one-row training batch would crash it."""
+
+    def __init__(self, n_features=6, n_classes=2):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_features, 8),
+            torch.nn.BatchNorm1d(8),
+            torch.nn.ReLU(),
+            torch.nn.Linear(8, n_classes),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_labelled=st.integers(2, 45),
+    batch_size=st.integers(2, 25),
+    n_pool=st.sampled_from([0, 7]),
+    selector=st.sampled_from([None, "threshold"]),
+)
+def test_no_training_batch_leaves_batch_norm_a_single_row(
+    n_labelled, batch_size, n_pool, selector
+):
+    rng = np.random.RandomState(n_labelled)
+    X = rng.randn(n_labelled + n_pool, 6).astype(np.float32)
+    y = np.r_[np.arange(n_labelled) % 2, -np.ones(n_pool, dtype=int)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clf = NS3LClassifier(
+            selector, module=_BatchNormMLP(), max_epochs=1, batch_size=batch_size
+        ).fit(X, y)
+    # Every labelled row was trained on exactly once in the epoch.
+    assert len(clf.history_[-1, "batches"]) >= 1
+    assert clf.predict_proba(X).shape == (len(X), 2)
+
+
+def test_one_by_one_images_get_the_mlp():
+    """Pooled embeddings (n, C, 1, 1) are feature vectors, not images."""
+    X = np.random.RandomState(0).randn(41, 16, 1, 1).astype(np.float32)
+    y = (X[:, 0, 0, 0] > 0).astype(int)
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        clf = NS3LClassifier(max_epochs=1, batch_size=20).fit(X, y)
+    assert type(clf.module_).__name__ == "MLP"
