@@ -170,11 +170,15 @@ def build_module(spec, image_shape, input_shape, n_classes: int, X_first) -> nn.
     Raises
     ------
     ValueError
-        If the CNN is asked for without images, or the module does not output
-        one logit per class.
+        If the CNN is asked for without images, if the module fails on one
+        sample of ``X`` (the message names the sample's shape and what the
+        module's first layer expects), or if it does not output one logit per
+        class.
     """
     if isinstance(spec, nn.Module):
-        module = copy.deepcopy(spec)
+        # Trained in float32 like the data: a float64 (or half) module is
+        # cast, on the copy only.
+        module = copy.deepcopy(spec).float()
     elif spec == "cnn" or (spec is None and image_shape is not None):
         if image_shape is None:
             raise ValueError(
@@ -187,8 +191,16 @@ def build_module(spec, image_shape, input_shape, n_classes: int, X_first) -> nn.
     # A module with the wrong output width would otherwise fail deep in the
     # loss with a torch shape error.
     module.eval()
-    with torch.no_grad():
-        out = module(torch.from_numpy(np.ascontiguousarray(X_first)))
+    sample = torch.from_numpy(np.ascontiguousarray(X_first))
+    try:
+        with torch.no_grad():
+            out = module(sample)
+    except Exception as exc:  # noqa: BLE001 - any failure gets the shapes named
+        raise ValueError(
+            f"module failed on one sample of X, a tensor of shape "
+            f"{tuple(sample.shape)} ({type(exc).__name__}: {exc}). "
+            f"{_first_layer_expects(module)}"
+        ) from exc
     module.train()
     if tuple(out.shape) != (1, n_classes):
         raise ValueError(
@@ -196,3 +208,19 @@ def build_module(spec, image_shape, input_shape, n_classes: int, X_first) -> nn.
             f"{n_classes} classes: the module must output one logit per class."
         )
     return module
+
+
+def _first_layer_expects(module: nn.Module) -> str:
+    """What the first linear or convolutional layer of ``module`` takes in."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            return (
+                f"Its first layer, {layer}, expects {layer.in_features} features "
+                "per sample (X is flattened only if the module does so itself)."
+            )
+        if isinstance(layer, nn.modules.conv._ConvNd):
+            return (
+                f"Its first layer, {layer}, expects {layer.in_channels} input "
+                "channels, as (n, C, H, W)."
+            )
+    return "Check the shape the module's forward expects."

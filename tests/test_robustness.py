@@ -335,3 +335,37 @@ def test_one_by_one_images_get_the_mlp():
     with pytest.warns(UserWarning, match="no unlabelled samples"):
         clf = NS3LClassifier(max_epochs=1, batch_size=20).fit(X, y)
     assert type(clf.module_).__name__ == "MLP"
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_a_module_of_another_float_dtype_is_trained_in_float32(dtype):
+    X = np.random.RandomState(0).randn(60, 6).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    module = torch.nn.Sequential(torch.nn.Linear(6, 2)).to(dtype)
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        clf = NS3LClassifier(module=module, max_epochs=2).fit(X, y)
+    assert next(clf.module_.parameters()).dtype == torch.float32
+    assert next(module.parameters()).dtype == dtype  # the user's module as given
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize(
+    "module, X_shape, match",
+    [
+        (
+            torch.nn.Linear(5, 2),
+            (30, 6),
+            "shape \\(1, 6\\).*Linear.*expects 5 features",
+        ),
+        (
+            torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten()),
+            (30, 1, 8, 8),
+            "shape \\(1, 1, 8, 8\\).*expects 3 input channels",
+        ),
+    ],
+)
+def test_a_module_that_fails_on_the_data_names_both_shapes(module, X_shape, match):
+    X = np.random.RandomState(0).rand(*X_shape).astype(np.float32)
+    y = np.arange(len(X)) % 2
+    with pytest.raises(ValueError, match=match):
+        NS3LClassifier(module=module, max_epochs=1).fit(X, y)
