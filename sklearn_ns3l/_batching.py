@@ -63,6 +63,9 @@ def _gather(source, idx: np.ndarray) -> torch.Tensor:
 class SemiSupervisedData(torch.utils.data.Dataset):
     """Labelled rows, the unlabelled pool and its optional static negatives.
 
+    ``weights``, when given, weigh the labelled rows' cross-entropy (one per
+    labelled row, mean 1).
+
     Its length is the number of labelled rows: one epoch is one pass over them.
     """
 
@@ -73,9 +76,13 @@ class SemiSupervisedData(torch.utils.data.Dataset):
         y_labelled: np.ndarray,
         unlabelled: np.ndarray,
         negatives: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
     ):
         self.X_l = _as_batch_source(X, labelled, copy=True)
         self.y_l = torch.as_tensor(y_labelled, dtype=torch.long)
+        self.w_l = (
+            None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+        )
         self.X_u = (
             _as_batch_source(X, unlabelled, copy=False) if len(unlabelled) else None
         )
@@ -169,7 +176,10 @@ class BalancedBatches:
         starts = self._starts()
         for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
             idx_l = order[start:stop]
-            target = {"y": data.y_l[torch.from_numpy(idx_l)], "n_labelled": len(idx_l)}
+            rows = torch.from_numpy(idx_l)
+            target = {"y": data.y_l[rows], "n_labelled": len(idx_l)}
+            if data.w_l is not None:
+                target["sample_weight"] = data.w_l[rows]
             X = _gather(data.X_l, idx_l)
             if self.n_u:
                 # Keep the labelled share of the last, shorter batch.

@@ -11,8 +11,9 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._augment import ImageAugmenter
 from ._batching import SemiSupervisedData
@@ -113,6 +114,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     lr : float, default=6e-4
         Learning rate (the paper's value, for Adam).
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the labelled rows' cross-entropy, as in
+        :class:`~sklearn.linear_model.LogisticRegression`: ``{label:
+        weight}``, or ``"balanced"`` for ``n_labelled / (n_classes *
+        count(label))``. Multiplies ``sample_weight``.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
         available.
@@ -208,6 +214,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
         "device": [str],
         "random_state": ["random_state"],
         "callbacks": [None, list],
@@ -231,6 +238,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         batch_size=100,
         lr=6e-4,
         optimizer="adam",
+        class_weight=None,
         device="cpu",
         random_state=None,
         callbacks=None,
@@ -250,13 +258,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.optimizer = optimizer
+        self.class_weight = class_weight
         self.device = device
         self.random_state = random_state
         self.callbacks = callbacks
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, y_true=None):
+    def fit(self, X, y, y_true=None, sample_weight=None):
         """Train the network on labelled and unlabelled rows.
 
         Parameters
@@ -272,6 +281,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         y_true : array-like of shape (n_samples,), default=None
             The ground truth of every row, for ablations only: read by
             selectors that need it (the oracle) and by nothing else.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows. A labelled row's weight
+            multiplies its cross-entropy, together with ``class_weight``; the
+            weights are scaled to mean 1 over the labelled rows, so ``lr``
+            keeps its meaning. The unlabelled terms do not weigh their rows,
+            but a row of weight 0, labelled or not, is left out of training
+            altogether (as if it were not in ``X``).
 
         Returns
         -------
@@ -279,11 +295,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         callbacks = training_callbacks(self.callbacks, self.verbose)
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
         device = self._torch_device()
-        labelled, pool, y_labelled, y_encoded = self._split_labels(y)
+        labelled, pool, y_labelled, y_encoded = self._split_labels(y, sample_weight)
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
         batch_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -291,7 +311,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.companion_ = self._make_companion()
         self.objective_ = self._make_objective(has_pool=len(pool) > 0)
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
-        data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives)
+        weights = self._labelled_weights(sample_weight, labelled, y_labelled)
+        data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives, weights)
         with _seeded_torch(device, torch_seed):
             module = build_module(
                 self.module,
@@ -313,10 +334,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             )
         return self
 
-    def _split_labels(self, y):
+    def _split_labels(self, y, sample_weight):
         """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
         unlabelled = unlabelled_mask(y)
-        labelled, pool = np.flatnonzero(~unlabelled), np.flatnonzero(unlabelled)
+        kept = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
+        labelled = np.flatnonzero(~unlabelled & kept)
+        pool = np.flatnonzero(unlabelled & kept)
         if len(labelled) == 0:
             raise ValueError(
                 "y contains no labelled samples: every entry is -1. NS3LClassifier "
@@ -338,6 +361,17 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             )
         self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
         return labelled, pool, y_labelled, y_encoded
+
+    def _labelled_weights(self, sample_weight, labelled, y_labelled):
+        """Weights of the labelled rows' cross-entropy (mean 1), or None."""
+        weights = np.ones(len(labelled))
+        if sample_weight is not None:
+            weights *= sample_weight[labelled]
+        if self.class_weight is not None:
+            weights *= compute_sample_weight(self.class_weight, y_labelled)
+        weights /= weights.mean()
+        # Equal weights are no weights: the unweighted loss, to the last bit.
+        return None if np.all(weights == weights[0]) else weights
 
     def _make_objective(self, has_pool: bool) -> SemiSupervisedObjective:
         terms = []

@@ -95,7 +95,8 @@ class SemiSupervisedObjective:
         logits : torch.Tensor of shape (n_batch, n_classes)
             The training forward pass of the whole batch.
         target : dict
-            ``"n_labelled"``, ``"y"`` (the labelled rows' classes) and what
+            ``"n_labelled"``, ``"y"`` (the labelled rows' classes), optionally
+            ``"sample_weight"`` (theirs, weighing the cross-entropy), and what
             the unlabelled terms read (``"negatives"``).
         X : torch.Tensor of shape (n_batch, ...)
             The batch's inputs, for terms that read them.
@@ -112,7 +113,7 @@ class SemiSupervisedObjective:
             One value per key of :attr:`history_keys`.
         """
         n_l = target["n_labelled"]
-        supervised = F.cross_entropy(logits[:n_l], target["y"].to(logits.device))
+        supervised = _cross_entropy(logits[:n_l], target, logits.device)
         loss, parts = supervised, {"supervised_loss": supervised.detach()}
         logits_u = logits[n_l:]
         ramp = rampup_weight(progress, self.rampup_epochs)
@@ -132,3 +133,13 @@ class SemiSupervisedObjective:
     @staticmethod
     def _keys_of(name: str, term: BaseUnlabelledTerm) -> tuple[str, ...]:
         return (f"{name}_loss", f"{name}_weight", *term.history_keys)
+
+
+def _cross_entropy(logits_l: torch.Tensor, target: dict, device) -> torch.Tensor:
+    """Mean cross-entropy of the labelled rows, weighted where weights are given."""
+    y = target["y"].to(device)
+    weight = target.get("sample_weight")
+    if weight is None:
+        return F.cross_entropy(logits_l, y)
+    per_row = F.cross_entropy(logits_l, y, reduction="none")
+    return (per_row * weight.to(device)).mean()

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.metrics import accuracy_score, make_scorer
+from sklearn.utils.validation import _check_sample_weight
 
 __all__ = ["labelled_accuracy_score", "labelled_accuracy_scorer", "unlabelled_mask"]
 
@@ -50,11 +51,14 @@ def labelled_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
     0.5
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if sample_weight is not None:
+        # Checked against y before the mask indexes it.
+        sample_weight = _check_sample_weight(sample_weight, y_true)
     keep = ~unlabelled_mask(y_true)
     if not keep.any():
         return float("nan")
     if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight)[keep]
+        sample_weight = sample_weight[keep]
     return float(
         accuracy_score(y_true[keep], y_pred[keep], sample_weight=sample_weight)
     )

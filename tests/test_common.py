@@ -41,8 +41,17 @@ _ORACLE_CHECKS = [
     "check_dict_unchanged",
     "check_fit_idempotent",
 ]
+# Mini-batch SGD: a row of weight 2 takes one place in the shuffled batch
+# order, the same row repeated takes two, so the two fits see different
+# batches (zero weights do drop the row, and that check passes).
+_STOCHASTIC_BATCHES = (
+    "a row of weight 2 and the row repeated twice give different mini-batches"
+)
 EXPECTED_FAILED_CHECKS = {
-    "NS3LClassifier": {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELLED},
+    "NS3LClassifier": {
+        "check_classifiers_classes": _MINUS_ONE_IS_UNLABELLED,
+        "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_BATCHES,
+    },
     "OracleSelector": dict.fromkeys(_ORACLE_CHECKS, _ORACLE_NEEDS_Y_TRUE),
 }
 

@@ -369,3 +369,58 @@ def test_a_module_that_fails_on_the_data_names_both_shapes(module, X_shape, matc
     y = np.arange(len(X)) % 2
     with pytest.raises(ValueError, match=match):
         NS3LClassifier(module=module, max_epochs=1).fit(X, y)
+
+
+def test_sample_weight_zero_is_the_same_as_leaving_the_row_out(digits_semi):
+    X, y_semi, _ = digits_semi
+    weights = np.ones(len(X))
+    weights[::7] = 0.0
+    fast = dict(max_epochs=2, batch_size=32, random_state=0)
+    weighted = NS3LClassifier(**fast).fit(X, y_semi, sample_weight=weights)
+    kept = weights > 0
+    removed = NS3LClassifier(**fast).fit(X[kept], y_semi[kept])
+    np.testing.assert_array_equal(weighted.predict_proba(X), removed.predict_proba(X))
+    assert (weighted.n_labelled_, weighted.n_unlabelled_) == (
+        removed.n_labelled_,
+        removed.n_unlabelled_,
+    )
+
+
+def test_sample_weight_of_ones_is_no_weight_and_others_change_the_model(digits_semi):
+    X, y_semi, _ = digits_semi
+    fast = dict(max_epochs=2, batch_size=32, random_state=0)
+    plain = NS3LClassifier(**fast).fit(X, y_semi).predict_proba(X)
+    ones = NS3LClassifier(**fast).fit(X, y_semi, sample_weight=np.full(len(X), 3.0))
+    np.testing.assert_array_equal(ones.predict_proba(X), plain)
+    weights = np.where(y_semi == 3, 20.0, 1.0)
+    heavy = NS3LClassifier(**fast).fit(X, y_semi, sample_weight=weights)
+    # Class 3 weighs 20 times the others: more rows go to it.
+    assert (heavy.predict(X) == 3).sum() > (plain.argmax(1) == 3).sum()
+
+
+def test_class_weight_balanced_lifts_the_rare_class():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(190, 2), rng.randn(10, 2) + 1.5].astype(np.float32)
+    y = np.r_[np.zeros(190, int), np.ones(10, int)]
+    fast = dict(module="mlp", max_epochs=20, batch_size=40, random_state=0)
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        plain = NS3LClassifier(**fast).fit(X, y)
+    with pytest.warns(UserWarning, match="no unlabelled samples"):
+        balanced = NS3LClassifier(class_weight="balanced", **fast).fit(X, y)
+    assert (balanced.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+
+
+@pytest.mark.parametrize("n", [119, 121])
+def test_sample_weights_of_the_wrong_length_are_refused(digits, n):
+    X, y = digits[0][:120], digits[1][:120]
+    with pytest.raises(ValueError, match="sample_weight"):
+        NS3LClassifier(max_epochs=1).fit(X, y, sample_weight=np.ones(n))
+    clf = NS3LClassifier(selector=None, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.score(X, y, sample_weight=np.ones(n))
+
+
+def test_negative_sample_weights_are_refused(digits):
+    X, y = digits[0][:60], digits[1][:60]
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        NS3LClassifier(max_epochs=1).fit(X, y, sample_weight=-np.ones(60))
