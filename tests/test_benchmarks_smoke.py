@@ -2,20 +2,29 @@
 modes (no timing checks); both use ``benchmarks/_common.py``."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import sklearn_ns3l
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def run_script(name, *args, timeout=300):
+    # A script's own folder comes first on its sys.path, not the working
+    # directory: point it at the package these tests import, not at whichever
+    # copy is installed.
+    package_root = str(Path(sklearn_ns3l.__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, "PYTHONPATH": path},
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
