@@ -14,6 +14,10 @@ that run every method in turn:
 (d) one FAISS ``IndexFlatL2`` per class (the alternative ``_search.py`` does
     not use for exact search).
 
+Fashion-MNIST is read from ``--data-path``, else ``$NS3L_FASHION_MNIST``,
+else ``<repo>/../shared/data/fashion_mnist.npz`` when present, else the Debian
+package's directory; ``--synthetic`` (or no copy found) uses random data.
+
 It prints a/c (target <= 1.3) and b/a (target >= 2), and the largest
 difference between the matrices of (a) and (b).
 
@@ -40,51 +44,33 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import faiss
 import numpy as np
 import sklearn
+from _common import fashion_mnist_path, interleaved, summary
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 from sklearn_ns3l.selectors import NearestNeighbourSelector
 
-SHARED_NPZ = Path(__file__).resolve().parents[2] / "shared/data/fashion_mnist.npz"
 RULES = ("exclude_nearest_class", "exclude_nearest_classes", "furthest_class")
 N_FEATURES = 784
 N_CLASSES = 10
 
 
-def interleaved_best(repeats: int, runs: dict) -> dict:
-    """Smallest wall time of each run over ``repeats`` rounds of all of them.
-
-    Rounds alternate the runs, so a burst of load from other processes on a
-    shared machine slows one round of every run rather than all of one run.
-    """
-    best = dict.fromkeys(runs, np.inf)
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
 def fashion_mnist_or_synthetic(path, synthetic: bool):
     """(X_l, y_l, X_u, description): 2,000 labelled and 58,000 unlabelled rows."""
-    candidates = [path, os.environ.get("NS3L_FASHION_MNIST"), SHARED_NPZ, None]
     if not synthetic:
-        for candidate in dict.fromkeys(candidates):
-            try:
-                data = load_fashion_mnist(candidate)
-            except (FileNotFoundError, ValueError):
-                continue
+        try:
+            data = load_fashion_mnist(fashion_mnist_path(path))
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"Fashion-MNIST not read ({exc}): synthetic data instead.")
+        else:
             X = data.X_train.reshape(len(data.X_train), -1).astype(np.float32) / 255
             y_semi = hide_labels(data.y_train, 200, random_state=0)
             labelled = y_semi != -1
@@ -134,7 +120,7 @@ def part_exact(args) -> None:
     runs["blas"] = lambda: X_u @ X_l.T
     runs["sklearn"] = lambda: sklearn_per_class(X_l, y_l, X_u)
     runs["faiss"] = lambda: faiss_flat_per_class(X_l, y_l, X_u)
-    best = interleaved_best(args.repeats, runs)
+    best = {name: min(t) for name, t in interleaved(runs, args.repeats)["wall"].items()}
     ours = {rule: best[rule] for rule in RULES}
     t_blas, t_sklearn, t_faiss = best["blas"], best["sklearn"], best["faiss"]
     D_ours = NearestNeighbourSelector().fit(X_l, y_l).index_.distances(X_u)
@@ -253,10 +239,8 @@ def main(argv=None) -> None:
         )
     if args.part in ("all", "exact"):
         print(
-            f"machine: {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} CPUs; numpy {np.__version__}, scikit-learn "
-            f"{sklearn.__version__}, faiss {faiss.__version__} "
-            f"({faiss.omp_get_max_threads()} OpenMP threads)"
+            f"machine: {summary()}; scikit-learn {sklearn.__version__}, faiss "
+            f"{faiss.__version__} ({faiss.omp_get_max_threads()} OpenMP threads)"
         )
         part_exact(args)
     if args.part == "all":

@@ -1,8 +1,9 @@
 """Targeted experiments around Table 6: what makes the threshold row help or not.
 
-Reuses ``table6.py`` (its runs, cache, progress and outputs) with extra
-profiles and rows, each run on the cpu profile's seeds 0-2 beside a Supervised
-row of the same profile, so every comparison is paired by seed:
+A catalogue of its own for ``_runner.py`` (the runs, cache, progress and
+outputs of ``table6.py``): Table 6's rows and profiles, and extra profiles and
+rows, each run on the cpu profile's seeds 0-2 beside a Supervised row of the
+same profile, so every comparison is paired by seed:
 
 - ``ablation-e20``: the cpu profile's data and 20 epochs. Rows: the NS3L weight
   at 3 instead of 1; T = 0.1 (more probability mass counted as negative); the
@@ -26,12 +27,19 @@ row of the same profile, so every comparison is paired by seed:
   the cpu profile, cosine-decayed: the threshold, uniform and oracle rows and
   the companions, where the network is far less sure of the pool.
 
+The cosine decay is skorch's ``LRScheduler`` with a ``LambdaLR`` stepped every
+batch, given in ``NS3LClassifier(callbacks=...)``: the learning rate of step
+``k`` of ``n`` is ``lr * (1 + cos(pi * k / n)) / 2``.
+
 Usage::
 
     python benchmarks/table6_ablations.py                 # every profile
     python benchmarks/table6_ablations.py --profile ablation-e50 --rows Threshold
+    python benchmarks/table6_ablations.py --report-only \\
+        --from-json docs/results/table6_ablation-*.json
 
-Options are those of ``table6.py``; the outputs are
+Options are those of ``table6.py``; without ``--rows``, each profile runs its
+rows below (``DEFAULT_ROWS``). The outputs are
 ``docs/results/table6_ablation-e20.*``, ``-e50.*``, ``-e100.*``, ``-e200.*``
 and ``-l20.*``. Under each table, paired differences between rows (NS3L on top of
 a companion against the companion alone, say) on the same seeds.
@@ -42,44 +50,56 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
-from pathlib import Path
+from functools import partial
 
+import table6
 import torch
+from _catalogue import Row
+from _runner import main as run_catalogue
+from skorch.callbacks import LRScheduler
+from table6 import ns3l
 from torch import nn
+from torch.optim.lr_scheduler import LambdaLR
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sklearn_ns3l import VATLoss
 
-import table6  # noqa: E402
-from table6 import PROFILES, ROWS, Profile, Row, ns3l  # noqa: E402
+# --------------------------------------------------------------------------
+# Profiles.
+# --------------------------------------------------------------------------
 
-from sklearn_ns3l import VATLoss  # noqa: E402
-
-table6.SCRIPT = "benchmarks/table6_ablations.py"
-_cpu = PROFILES["cpu"]
-PROFILES["ablation-e20"] = dataclasses.replace(
-    _cpu, description=_cpu.description + "; ablations"
-)
-for _epochs in (50, 100, 200):
-    PROFILES[f"ablation-e{_epochs}"] = Profile(
-        dataclasses.replace(_cpu.settings, max_epochs=_epochs),
-        seeds=_cpu.seeds,
-        description=_cpu.description.replace("20 epochs", f"{_epochs} epochs")
-        + "; ablations",
-        jobs=_cpu.jobs,
-    )
-
-# Few labels: 20 per class. An epoch is a pass over the labelled images, so 200
-# epochs keep the cpu profile's 800 steps (and its ramp-up over a quarter).
-PROFILES["ablation-l20"] = Profile(
-    dataclasses.replace(
-        _cpu.settings, labels_per_class=20, max_epochs=200, rampup_epochs=50.0
+_cpu = table6.PROFILES["cpu"]
+PROFILES = {
+    **table6.PROFILES,
+    "ablation-e20": dataclasses.replace(
+        _cpu, description=_cpu.description + "; ablations"
     ),
-    seeds=_cpu.seeds,
-    description="200 labelled (20 per class) / 20,000 unlabelled images (a "
-    "random subset of the 58,000, drawn per seed), 200 epochs of 4 steps (the "
-    "cpu profile's 800 steps), 3 seeds; ablations",
-    jobs=_cpu.jobs,
-)
+    **{
+        f"ablation-e{epochs}": dataclasses.replace(
+            _cpu,
+            settings=dataclasses.replace(_cpu.settings, max_epochs=epochs),
+            description=_cpu.description.replace("20 epochs", f"{epochs} epochs")
+            + "; ablations",
+        )
+        for epochs in (50, 100, 200)
+    },
+    # Few labels: 20 per class. An epoch is a pass over the labelled images, so
+    # 200 epochs keep the cpu profile's 800 steps (and its ramp-up over a
+    # quarter).
+    "ablation-l20": dataclasses.replace(
+        _cpu,
+        settings=dataclasses.replace(
+            _cpu.settings, labels_per_class=20, max_epochs=200, rampup_epochs=50.0
+        ),
+        description="200 labelled (20 per class) / 20,000 unlabelled images (a "
+        "random subset of the 58,000, drawn per seed), 200 epochs of 4 steps (the "
+        "cpu profile's 800 steps), 3 seeds; ablations",
+    ),
+}
+
+
+# --------------------------------------------------------------------------
+# Factories.
+# --------------------------------------------------------------------------
 
 
 class KerasCNN(nn.Module):
@@ -105,39 +125,54 @@ class KerasCNN(nn.Module):
         return self.layers(x.reshape(x.shape[0], 1, 28, 28))
 
 
-def keras_cnn(ctx) -> KerasCNN:
+def keras_cnn(ctx, **params):
+    """``ns3l`` with a KerasCNN seeded by the run's seed."""
     # NS3LClassifier copies a module instance as given: seed its weights here.
     with torch.random.fork_rng():
         torch.manual_seed(ctx.seed)
-        return KerasCNN()
+        module = KerasCNN()
+    return ns3l(ctx, module=module, **params)
 
 
-class CosineAdam(torch.optim.Adam):
-    """Adam whose learning rate falls from ``lr`` to 0 along a half cosine.
+class CosineDecay:
+    """The factor of the learning rate at optimiser step ``k``: 1 down to 0."""
 
-    ``total_steps`` is set on a subclass made for each run (see
-    :func:`cosine_adam`), since NS3LClassifier takes an optimiser class.
+    def __init__(self, total_steps: int):
+        self.total_steps = total_steps
+
+    def __call__(self, step: int) -> float:
+        frac = min(step / self.total_steps, 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * frac))
+
+    def __repr__(self) -> str:
+        return f"CosineDecay(total_steps={self.total_steps})"
+
+
+class CosineLR(LRScheduler):
+    """``LRScheduler(LambdaLR, lr_lambda=CosineDecay(n), step_every="batch")``.
+
+    skorch's scheduler itself, with a repr that says what it does (each run's
+    JSON records the estimator's repr).
     """
 
-    total_steps = 1
-
-    def __init__(self, params, lr=1e-3, **kwargs):
-        super().__init__(params, lr=lr, **kwargs)
-        self.base_lr, self.steps_done = lr, 0
-
-    def step(self, closure=None):
-        frac = min(self.steps_done / self.total_steps, 1.0)
-        for group in self.param_groups:
-            group["lr"] = self.base_lr * 0.5 * (1.0 + math.cos(math.pi * frac))
-        self.steps_done += 1
-        return super().step(closure)
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.policy.__name__}, "
+            f"lr_lambda={self.lr_lambda!r}, step_every={self.step_every!r})"
+        )
 
 
-def cosine_adam(ctx) -> type:
+def cosine_lr(make, ctx):
+    """The estimator of ``make`` with its learning rate decayed step by step."""
     s = ctx.settings
     steps_per_epoch = math.ceil(s.labels_per_class * 10 / (s.batch_size // 2))
-    total = s.max_epochs * steps_per_epoch
-    return type("CosineAdam", (CosineAdam,), {"total_steps": total})
+    schedule = CosineLR(
+        LambdaLR,
+        lr_lambda=CosineDecay(s.max_epochs * steps_per_epoch),
+        step_every="batch",
+    )
+    est = make(ctx)
+    return est.set_params(callbacks=[*(est.callbacks or []), ("cosine_lr", schedule)])
 
 
 def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
@@ -146,11 +181,11 @@ def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
     ``keep_note`` for rows that only ever run in this form; the others' notes
     are already under the table with their constant-rate twin.
     """
-    return Row(
-        f"{row.name}, cosine lr",
-        lambda c, make=row.make: make(c).set_params(optimizer=cosine_adam(c)),
-        flat=row.flat,
-        y_true=row.y_true,
+    return dataclasses.replace(
+        row,
+        name=f"{row.name}, cosine lr",
+        make=partial(cosine_lr, row.make),
+        paper=None,
         note="the row of the same name with the learning rate decayed from "
         "6e-4 to 0 along a cosine over the run (Adam); the other `cosine lr` "
         "rows likewise."
@@ -161,47 +196,50 @@ def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
     )
 
 
-ABLATION_ROWS = [
+# --------------------------------------------------------------------------
+# Rows.
+# --------------------------------------------------------------------------
+
+ABLATION_ROWS = (
     Row(
         "Threshold T = 0.03, λ = 3",
-        lambda c: ns3l(c, selector="threshold", T=0.03, ns_weight=3.0),
+        partial(ns3l, selector="threshold", T=0.03, ns_weight=3.0),
         note="the NS3L weight at 3 instead of 1.",
     ),
     Row(
         "Threshold T = 0.1",
-        lambda c: ns3l(c, selector="threshold", T=0.1),
+        partial(ns3l, selector="threshold", T=0.1),
         note="a threshold above the paper's range.",
     ),
     Row(
         "Supervised, Keras CNN",
-        lambda c: ns3l(c, selector=None, module=keras_cnn(c)),
+        partial(keras_cnn, selector=None),
         note="Keras' `mnist_cnn` network (no batch norm) instead of SmallCNN.",
     ),
     Row(
         "Threshold T = 0.03, Keras CNN",
-        lambda c: ns3l(c, selector="threshold", T=0.03, module=keras_cnn(c)),
+        partial(keras_cnn, selector="threshold", T=0.03),
         note="the same network with NS3L.",
     ),
-]
+)
 
 # Run at 100 epochs only, beside "Threshold T = 0.03, cosine lr" there.
-LONG_ROWS = [
+LONG_ROWS = (
     Row(
         "Threshold T = 0.03, ramp-up 25 epochs",
-        lambda c: ns3l(c, selector="threshold", T=0.03, rampup_epochs=25.0),
+        partial(ns3l, selector="threshold", T=0.03, rampup_epochs=25.0),
         note="the NS3L weight ramped up over a quarter of the run (25 of 100 "
         "epochs, the cpu profile's share) instead of 5 epochs.",
     ),
-]
+)
 
-VAT_ROWS = [
+VAT_ROWS = tuple(
     row
     for eps in (0.5, 1.0)
     for row in (
         Row(
             f"VAT (eps = {eps})",
-            lambda c, eps=eps: ns3l(c, selector=None, companion=VATLoss(eps=eps)),
-            needs=("companion",),
+            partial(ns3l, selector=None, companion=VATLoss(eps=eps)),
             note=f"VAT with a perturbation of L2 norm {eps} instead of the default "
             "2.0 (images in [0, 1], 784 pixels)."
             if eps == 0.5
@@ -209,17 +247,16 @@ VAT_ROWS = [
         ),
         Row(
             f"VAT + NS3L (eps = {eps})",
-            lambda c, eps=eps: ns3l(
-                c,
+            partial(
+                ns3l,
                 selector="threshold",
                 T=0.03,
                 ns_weight=0.3,
                 companion=VATLoss(eps=eps),
             ),
-            needs=("companion",),
         ),
     )
-]
+)
 
 COSINE_BASE = [
     "Supervised",
@@ -235,16 +272,17 @@ COSINE_BASE = [
     "VAT",
     "VAT + NS3L",
 ]
-LONG_COSINE_ROWS = [with_cosine_lr(r, keep_note=True) for r in LONG_ROWS]
+LONG_COSINE_ROWS = tuple(with_cosine_lr(r, keep_note=True) for r in LONG_ROWS)
 COSINE_ROWS = (
-    [with_cosine_lr(r) for r in ROWS + ABLATION_ROWS if r.name in COSINE_BASE]
+    tuple(
+        with_cosine_lr(r) for r in table6.ROWS + ABLATION_ROWS if r.name in COSINE_BASE
+    )
     + LONG_COSINE_ROWS
-    + [with_cosine_lr(r, keep_note=True) for r in VAT_ROWS]
+    + tuple(with_cosine_lr(r, keep_note=True) for r in VAT_ROWS)
 )
+ROWS = table6.ROWS + ABLATION_ROWS + LONG_ROWS + VAT_ROWS + COSINE_ROWS
 
-# Rows are looked up by name, in the worker processes too.
-ROWS.extend(ABLATION_ROWS + LONG_ROWS + VAT_ROWS + COSINE_ROWS)
-table6.COMPARISONS += [
+COMPARISONS = table6.COMPARISONS + tuple(
     pair
     for pair in (
         (f"{a}{variant}", f"{b}{variant}")
@@ -257,27 +295,27 @@ table6.COMPARISONS += [
         ]
     )
     if pair not in table6.COMPARISONS
-]
+)
 
 DEFAULT_ROWS = {
-    "ablation-e20": ["Supervised"]
-    + [r.name for r in ABLATION_ROWS + COSINE_ROWS if r not in LONG_COSINE_ROWS],
-    "ablation-e50": [
+    "ablation-e20": ("Supervised",)
+    + tuple(r.name for r in ABLATION_ROWS + COSINE_ROWS if r not in LONG_COSINE_ROWS),
+    "ablation-e50": (
         "Supervised",
         "Threshold T = 0.03",
         "Supervised, cosine lr",
         "Threshold T = 0.03, cosine lr",
-    ],
-    "ablation-e100": [
+    ),
+    "ablation-e100": (
         "Supervised, cosine lr",
         "Threshold T = 0.03, cosine lr",
         "Threshold T = 0.05, cosine lr",
         *(r.name for r in LONG_COSINE_ROWS),
         "Pseudo-label, cosine lr",
         "Pseudo-label + NS3L, cosine lr",
-    ],
-    "ablation-e200": ["Supervised, cosine lr", "Threshold T = 0.03, cosine lr"],
-    "ablation-l20": [
+    ),
+    "ablation-e200": ("Supervised, cosine lr", "Threshold T = 0.03, cosine lr"),
+    "ablation-l20": tuple(
         f"{name}, cosine lr"
         for name in [
             "Supervised",
@@ -290,21 +328,23 @@ DEFAULT_ROWS = {
             "VAT (eps = 0.5)",
             "VAT + NS3L (eps = 0.5)",
         ]
-    ],
+    ),
 }
+
+CATALOGUE = dataclasses.replace(
+    table6.CATALOGUE,
+    script="benchmarks/table6_ablations.py",
+    summary=__doc__.split("\n\n")[0],
+    profiles=PROFILES,
+    rows=ROWS,
+    comparisons=COMPARISONS,
+    default_profiles=tuple(DEFAULT_ROWS),
+    default_rows=DEFAULT_ROWS,
+)
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--profile" in argv:
-        profile = argv[argv.index("--profile") + 1]
-        if "--rows" not in argv:
-            argv += ["--rows", *DEFAULT_ROWS.get(profile, [])]
-        return table6.main(argv)
-    status = 0
-    for profile, rows in DEFAULT_ROWS.items():
-        status |= table6.main([*argv, "--profile", profile, "--rows", *rows])
-    return status
+    return run_catalogue(argv, catalogue=CATALOGUE)
 
 
 if __name__ == "__main__":

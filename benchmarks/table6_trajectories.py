@@ -7,12 +7,15 @@ after every epoch. Evaluating in eval mode draws no random numbers and leaves
 batch-norm statistics alone, so the last point of each curve is the table's
 number for that run.
 
-The measurement is a skorch callback given to ``NS3LClassifier(callbacks=...)``.
+The measurement is a skorch callback given to ``NS3LClassifier(callbacks=...)``,
+beside the row's own (the cosine schedule of a ``cosine lr`` row).
 
 Usage::
 
     python benchmarks/table6_trajectories.py
     python benchmarks/table6_trajectories.py --run "Threshold T = 0.05|2|20"
+    python benchmarks/table6_trajectories.py \
+        --from-json docs/results/table6_trajectories.json   # re-plot only
 
 Writes ``docs/results/table6_trajectories.json`` and ``.png``.
 """
@@ -21,16 +24,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import table6  # noqa: E402
-import table6_ablations  # noqa: E402, F401  (adds the ablation rows)
+from _catalogue import RunContext
+from _common import versions, write_json
+from _runner import DEFAULT_OUT, run_one
+from table6_ablations import CATALOGUE
 
 DEFAULT_RUNS = [
     ("Supervised", 1, 50),
@@ -46,9 +49,9 @@ def trajectory(task) -> dict:
     from skorch.callbacks import Callback
 
     torch.set_num_threads(1)
-    settings = dataclasses.replace(table6.PROFILES["cpu"].settings, max_epochs=epochs)
-    data = table6.load_fashion_mnist(data_path)
-    split = table6.make_split(data, settings, seed)
+    profile = CATALOGUE.profiles["cpu"]
+    settings = dataclasses.replace(profile.settings, max_epochs=epochs)
+    split = profile.dataset.split(profile.dataset.load(data_path), settings, seed)
     curve = []
 
     class Probe(Callback):
@@ -68,12 +71,12 @@ def trajectory(task) -> dict:
                 }
             )
 
-    row = next(r for r in table6.ROWS if r.name == row_name)
-    probed = dataclasses.replace(
-        row, make=lambda c: row.make(c).set_params(callbacks=[("probe", Probe())])
-    )
-    ctx = table6.RunContext(settings, seed, "cpu", verbose=0)
-    run = table6.run_one(probed, split, ctx)
+    def probed(ctx):
+        est = CATALOGUE.row(row_name).make(ctx)
+        return est.set_params(callbacks=[*(est.callbacks or []), ("probe", Probe())])
+
+    row = dataclasses.replace(CATALOGUE.row(row_name), make=probed)
+    run = run_one(row, split, RunContext(settings, seed, "cpu", verbose=0))
     return {
         "row": row_name,
         "seed": seed,
@@ -118,22 +121,33 @@ def main(argv=None) -> int:
     )
     p.add_argument("--data-path", default=None)
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--out-dir", type=Path, default=table6.DEFAULT_OUT)
+    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="train nothing: rewrite the JSON and the plot from this one",
+    )
     args = p.parse_args(argv)
-    runs = DEFAULT_RUNS
-    if args.run:
-        runs = [(r, int(s), int(e)) for r, s, e in (x.split("|") for x in args.run)]
-    data_path = table6.default_data_path(args.data_path)
-    tasks = [(row, seed, epochs, data_path) for row, seed, epochs in runs]
-    with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(trajectory, tasks))
+    if args.from_json:
+        written = json.loads(args.from_json.read_text())
+        results, env = written["runs"], written["versions"]
+    else:
+        runs = DEFAULT_RUNS
+        if args.run:
+            runs = [(r, int(s), int(e)) for r, s, e in (x.split("|") for x in args.run)]
+        tasks = [(row, seed, epochs, args.data_path) for row, seed, epochs in runs]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(trajectory, tasks))
+        env = versions()
     for res in results:
         last = ", ".join(f"{100 * c['error']:.2f}" for c in res["curve"][-10:])
         print(f"{res['row']} | seed {res['seed']}: last 10 epochs {last}")
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    table6.write_json(
+    write_json(
         args.out_dir / "table6_trajectories.json",
-        {"profile_settings": "cpu", "versions": table6.versions(), "runs": results},
+        {"profile_settings": "cpu", "versions": env, "runs": results},
     )
     plot(results, args.out_dir / "table6_trajectories.png")
     print(f"Wrote {args.out_dir / 'table6_trajectories.json'} and .png")

@@ -37,16 +37,14 @@ Usage::
     python benchmarks/throughput.py --quick --synthetic   # seconds, smoke test
 
 Fashion-MNIST is read from ``--data-path``, else ``$NS3L_FASHION_MNIST``,
-else the Debian package's directory (see ``sklearn_ns3l.datasets``).
+else ``<repo>/../shared/data/fashion_mnist.npz`` when present, else the Debian
+package's directory (see ``sklearn_ns3l.datasets``).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -57,9 +55,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import fashion_mnist_path, interleaved, summary
 from torch.nn import functional as F
 
-import sklearn_ns3l
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l._networks import SmallCNN
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
@@ -81,7 +79,7 @@ def load_images(args):
         y = rng.integers(0, 10, n_train)
         X_test = rng.random((args.n_predict, 28, 28), dtype=np.float32)
         return X, y, X_test, "synthetic uniform noise"
-    data = load_fashion_mnist(args.data_path)
+    data = load_fashion_mnist(fashion_mnist_path(args.data_path))
     X = (data.X_train / np.float32(255)).astype(np.float32)
     X_test = (data.X_test[: args.n_predict] / np.float32(255)).astype(np.float32)
     return X, data.y_train, X_test, f"Fashion-MNIST ({data.source})"
@@ -137,33 +135,6 @@ def forward_only(module, X, batch_size):
         for start in range(0, len(X), batch_size):
             out.append(module(torch.from_numpy(X[start : start + batch_size])))
     return torch.cat(out).numpy()
-
-
-def timed(fn) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (all threads of this process) of ``fn()``."""
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def interleaved(runs: dict, repeats: int, warmup: int = 0) -> dict:
-    """``{"wall": {name: [s, ...]}, "cpu": {...}}``, alternating the runs.
-
-    Each round runs every run once, the order rotated from round to round.
-    """
-    names = list(runs)
-    for _ in range(warmup):
-        for name in names:
-            runs[name]()
-    times = {"wall": {name: [] for name in names}, "cpu": {name: [] for name in names}}
-    for r in range(repeats):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            wall, cpu = timed(runs[name])
-            times["wall"][name].append(wall)
-            times["cpu"][name].append(cpu)
-    return times
 
 
 # ------------------------------------------------------------------- memory
@@ -306,22 +277,6 @@ def parse_args(argv=None):
     return args
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), torch {torch.__version__} with "
-        f"{torch.get_num_threads()} threads, numpy {np.__version__}, "
-        f"Python {platform.python_version()}, sklearn-ns3l {sklearn_ns3l.__version__}"
-    )
-
-
 def median(xs):
     return statistics.median(xs)
 
@@ -437,7 +392,7 @@ def main(argv=None) -> dict:
         X_all, y_all, args.n_labelled, args.n_unlabelled
     )
     del X_all
-    results: dict = {"machine": machine(), "data": source, "args": vars(args)}
+    results: dict = {"machine": summary(), "data": source, "args": vars(args)}
     print(f"machine: {results['machine']}")
     print(
         f"data: {source}; {len(y_l)} labelled + {int((y_semi == -1).sum())} "
