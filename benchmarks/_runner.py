@@ -46,16 +46,9 @@ def diagnostics(est, split: Split) -> dict:
     """What the fitted estimator says about its training, for the JSON."""
     out: dict = {}
     if isinstance(est, NS3LClassifier):
+        # What the objective logged, by its own keys.
         last = est.history_[-1]
-        for key in (
-            "supervised_loss",
-            "ns3l_loss",
-            "companion_loss",
-            "ns_weight",
-            "negatives_per_sample",
-        ):
-            if key in last:
-                out[key] = float(last[key])
+        out.update({key: float(last[key]) for key in est.objective_.history_keys})
     elif isinstance(est, SelfTrainingClassifier):
         added = est.labeled_iter_ > 0
         pseudo = est.transduction_[added]

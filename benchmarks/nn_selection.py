@@ -58,7 +58,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 from sklearn_ns3l.selectors import NearestNeighbourSelector
 
-RULES = ("exclude_nearest_class", "exclude_nearest_classes", "furthest_class")
+RULES = ("nn_exclude_class", "nn_exclude_nearest", "nn_furthest")
 N_FEATURES = 784
 N_CLASSES = 10
 
@@ -185,12 +185,12 @@ def part_approx(args) -> None:
             transform_time += time.perf_counter() - start
         return fit_time, transform_time
 
-    approx = NearestNeighbourSelector("furthest_class", index=args.index)
+    approx = NearestNeighbourSelector("nn_furthest", index=args.index)
     fit_time, transform_time = stream(approx)
     print(f"approximate: fit (index build) {fit_time:8.3f} s")
     print(f"approximate: transform of pool {transform_time:8.3f} s")
 
-    exact = NearestNeighbourSelector("furthest_class").fit(X_l, y_l)
+    exact = NearestNeighbourSelector("nn_furthest").fit(X_l, y_l)
     if not args.no_exact:
         fit_time, transform_time = stream(exact)
         print(f"exact:       fit               {fit_time:8.3f} s")

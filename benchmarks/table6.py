@@ -227,22 +227,20 @@ ROWS = (
     ),
     Row(
         "Exclude class of NN - 1",
-        partial(
-            ns3l, selector=NearestNeighbourSelector(rule="exclude_nearest_class", k=1)
-        ),
+        partial(ns3l, selector=NearestNeighbourSelector(rule="nn_exclude_class", k=1)),
         paper=(17.12, 0.15),
     ),
     Row(
         "Exclude 4 nearest classes with NN - 1",
         partial(
             ns3l,
-            selector=NearestNeighbourSelector(rule="exclude_nearest_classes", m=4, k=1),
+            selector=NearestNeighbourSelector(rule="nn_exclude_nearest", m=4, k=1),
         ),
         paper=(17.13, 0.21),
     ),
     Row(
         "Furthest class with NN - 1",
-        partial(ns3l, selector=NearestNeighbourSelector(rule="furthest_class", k=1)),
+        partial(ns3l, selector=NearestNeighbourSelector(rule="nn_furthest", k=1)),
         paper=(16.76, 0.15),
     ),
     Row(

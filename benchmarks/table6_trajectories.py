@@ -62,12 +62,12 @@ def trajectory(task) -> dict:
             # callbacks run first); only the test error is measured here.
             pred = net.predict_proba(split.X_test).argmax(1)
             last = net.history[-1]
+            losses = [k for k in net.history_keys if k.endswith("_loss")]
             curve.append(
                 {
                     "epoch": len(net.history),
                     "error": float(np.mean(pred != split.y_test)),
-                    "supervised_loss": float(last["supervised_loss"]),
-                    "ns3l_loss": float(last["ns3l_loss"]),
+                    **{key: float(last[key]) for key in losses},
                 }
             )
 
