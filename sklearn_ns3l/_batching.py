@@ -17,7 +17,15 @@ import torch
 
 from ._memmap import FileMapping
 
-__all__ = ["ArrayData", "BalancedBatches", "SemiSupervisedData", "SequentialBatches"]
+__all__ = [
+    "ArrayData",
+    "BalancedBatches",
+    "FixedValidation",
+    "SemiSupervisedData",
+    "SequentialBatches",
+    "ValidationBatches",
+    "ValidationData",
+]
 
 
 def _as_batch_source(X: np.ndarray, rows: np.ndarray, copy: bool):
@@ -238,3 +246,51 @@ class ArrayData(torch.utils.data.Dataset):
 
     def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
         raise TypeError("ArrayData is read through SequentialBatches.")
+
+
+class ValidationData(torch.utils.data.Dataset):
+    """Labelled rows held out of training, read in order for ``valid_loss``.
+
+    Iterating gives ``(X, {"y": ..., "n_labelled": n})`` batches of up to
+    ``batch_size`` rows, without padding, so that skorch weighs each batch's
+    loss by its true size.
+    """
+
+    def __init__(self, X: np.ndarray, rows: np.ndarray, y: np.ndarray):
+        self.X = _as_batch_source(X, rows, copy=True)
+        self.y = torch.as_tensor(y, dtype=torch.long)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
+        raise TypeError("ValidationData is read through ValidationBatches.")
+
+
+class ValidationBatches:
+    """The rows of a :class:`ValidationData` in order, once per iteration."""
+
+    def __init__(self, dataset: ValidationData, batch_size: int):
+        self.data, self.batch_size = dataset, batch_size
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __iter__(self):
+        for start in range(0, len(self.data), self.batch_size):
+            idx = np.arange(start, min(start + self.batch_size, len(self.data)))
+            y = self.data.y[torch.from_numpy(idx)]
+            yield _gather(self.data.X, idx), {"y": y, "n_labelled": len(idx)}
+
+
+class FixedValidation:
+    """skorch ``train_split`` that keeps the training data and adds fixed rows.
+
+    A class rather than a closure, so that the fitted net pickles.
+    """
+
+    def __init__(self, valid: ValidationData):
+        self.valid = valid
+
+    def __call__(self, dataset, y=None, **_):
+        return dataset, self.valid

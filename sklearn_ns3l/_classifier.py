@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -16,13 +17,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._augment import ImageAugmenter
-from ._batching import SemiSupervisedData
+from ._batching import FixedValidation, SemiSupervisedData, ValidationData
 from ._memmap import validate_data_chunked
 from ._net import NS3LNet
 from ._networks import build_module, resolve_image_shape
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, unlabelled_mask
-from .callbacks import training_callbacks
+from .callbacks import check_monitors, termination_condition, training_callbacks
 from .selectors import SELECTORS, BaseNegativeSelector
 from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm, NegativeSamplingTerm
 
@@ -119,6 +120,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         :class:`~sklearn.linear_model.LogisticRegression`: ``{label:
         weight}``, or ``"balanced"`` for ``n_labelled / (n_classes *
         count(label))``. Multiplies ``sample_weight``.
+    validation_fraction : float or None, default=None
+        Share of the labelled rows held out of training, stratified by class,
+        as in :class:`~sklearn.neural_network.MLPClassifier`. Each epoch then
+        records ``valid_loss`` (their cross-entropy) and ``valid_acc`` in
+        ``history_``, which skorch's ``EarlyStopping`` and ``Checkpoint``
+        (in ``callbacks``) can monitor, e.g.
+        ``EarlyStopping(patience=5, load_best=True)`` stops when
+        ``valid_loss`` stops falling and restores the best epoch's weights.
+        None trains on every labelled row.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
         available.
@@ -161,7 +171,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         size of ``N(u)``); with a companion, ``companion_loss`` and
         ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``.
     n_epochs_ : int
-        Epochs completed; fewer than ``max_epochs`` after a KeyboardInterrupt.
+        Epochs completed; fewer than ``max_epochs`` after an early stop or a
+        KeyboardInterrupt.
+    termination_condition_ : {"max_epochs", "early_stopping", "interrupted"}
+        Why training ended: all epochs ran, a callback such as skorch's
+        ``EarlyStopping`` stopped it, or it was interrupted (Ctrl-C; the
+        weights learned so far are kept, with a warning).
     n_labelled_ : int
         Labelled rows seen in ``fit``.
     n_unlabelled_ : int
@@ -215,6 +230,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "class_weight": [None, dict, StrOptions({"balanced"})],
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
         "device": [str],
         "random_state": ["random_state"],
         "callbacks": [None, list],
@@ -239,6 +255,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         lr=6e-4,
         optimizer="adam",
         class_weight=None,
+        validation_fraction=None,
         device="cpu",
         random_state=None,
         callbacks=None,
@@ -259,6 +276,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.optimizer = optimizer
         self.class_weight = class_weight
+        self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
         self.callbacks = callbacks
@@ -310,6 +328,16 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.selector_ = self._make_selector(rng)
         self.companion_ = self._make_companion()
         self.objective_ = self._make_objective(has_pool=len(pool) > 0)
+        train, valid = self._validation_split(y_encoded, rng)
+        check_monitors(callbacks, self._history_keys(valid is not None))
+        valid_data = (
+            None
+            if valid is None
+            else ValidationData(X, labelled[valid], y_encoded[valid])
+        )
+        labelled, y_labelled, y_encoded = (
+            a[train] for a in (labelled, y_labelled, y_encoded)
+        )
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
         weights = self._labelled_weights(sample_weight, labelled, y_labelled)
         data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives, weights)
@@ -322,10 +350,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 X[labelled[:1]],
             )
             self.net_ = self._train(
-                module, data, image_shape, device, callbacks, batch_seed
+                module, data, valid_data, image_shape, device, callbacks, batch_seed
             )
         self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
-        if self.n_epochs_ < self.max_epochs:
+        self.termination_condition_ = termination_condition(
+            self.net_, self.n_epochs_, self.max_epochs
+        )
+        if self.termination_condition_ == "interrupted":
             warnings.warn(
                 f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
                 "epochs; the model keeps the weights learned so far.",
@@ -361,6 +392,29 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             )
         self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
         return labelled, pool, y_labelled, y_encoded
+
+    def _validation_split(self, y_encoded, rng):
+        """Positions of the labelled rows to train on and to validate on."""
+        everything = np.arange(len(y_encoded))
+        if self.validation_fraction is None:
+            return everything, None
+        try:
+            return train_test_split(
+                everything,
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} cannot hold out a "
+                f"stratified share of the {len(y_encoded)} labelled rows "
+                f"({exc}); label more rows or change validation_fraction."
+            ) from None
+
+    def _history_keys(self, validating: bool) -> set[str]:
+        keys = {"train_loss", *self.objective_.history_keys}
+        return keys | ({"valid_loss", "valid_acc"} if validating else set())
 
     def _labelled_weights(self, sample_weight, labelled, y_labelled):
         """Weights of the labelled rows' cross-entropy (mean 1), or None."""
@@ -408,7 +462,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             X, labelled, y_labelled, pool, y_true=y_true
         )
 
-    def _train(self, module, data, image_shape, device, callbacks, seed):
+    def _train(self, module, data, valid_data, image_shape, device, callbacks, seed):
         """Train ``module`` in a skorch net on ``data``; returns the net."""
         net = NS3LNet(
             module,
@@ -417,7 +471,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            train_split=None,
+            train_split=None if valid_data is None else FixedValidation(valid_data),
             device=str(device),
             predict_nonlinearity=_softmax64,
             callbacks=callbacks,

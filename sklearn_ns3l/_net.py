@@ -11,7 +11,13 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 
-from ._batching import ArrayData, BalancedBatches, SequentialBatches
+from ._batching import (
+    ArrayData,
+    BalancedBatches,
+    SequentialBatches,
+    ValidationBatches,
+    ValidationData,
+)
 
 __all__ = ["NS3LNet"]
 
@@ -72,7 +78,12 @@ class NS3LNet(NeuralNet):
             (f"{key}_epoch", PassthroughScoring(name=key, on_train=True))
             for key in self.history_keys
             if key not in weights
-        ] + [("train_loss", PassthroughScoring(name="train_loss", on_train=True))]
+        ] + [
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            # Recorded only where train_split holds rows out; empty otherwise.
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", PassthroughScoring(name="valid_acc", lower_is_better=False)),
+        ]
 
     def get_dataset(self, X, y=None):
         if isinstance(X, torch.utils.data.Dataset):
@@ -89,6 +100,8 @@ class NS3LNet(NeuralNet):
                 use_unlabelled=self.criterion.reads_pool,
                 augment=self.augment,
             )
+        if isinstance(dataset, ValidationData):
+            return ValidationBatches(dataset, self.batch_size)
         return SequentialBatches(dataset, **self.get_params_for("iterator_valid"))
 
     def evaluation_step(self, batch, training=False):
@@ -106,6 +119,12 @@ class NS3LNet(NeuralNet):
         return epochs_done + max(len(batches) - 1, 0) / max(self._batches_per_epoch, 1)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not training:
+            # Held-out labelled rows: their cross-entropy is valid_loss.
+            y = y_true["y"].to(y_pred.device)
+            correct = (y_pred.argmax(dim=1) == y).float().mean()
+            self.history.record_batch("valid_acc", correct.item())
+            return torch.nn.functional.cross_entropy(y_pred, y)
         loss, parts = self.criterion_(
             y_pred, y_true, X=X, module=self.module_, progress=self._progress()
         )

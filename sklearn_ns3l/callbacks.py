@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 from sklearn.base import clone
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 __all__ = ["DivergenceGuard", "EpochProgress"]
 
@@ -129,3 +129,49 @@ def training_callbacks(callbacks, verbose) -> list:
     ):
         own.append(("progress", EpochProgress()))
     return own + made
+
+
+def check_monitors(callbacks, keys) -> None:
+    """Refuse, before training, a callback that monitors a key never recorded.
+
+    ``keys`` are what the training records per epoch; skorch adds ``<key>_best``
+    for each, and a callback with a ``name`` (``EpochScoring``) records its own.
+
+    Raises
+    ------
+    ValueError
+        Naming the callback, the key, and the keys there will be.
+    """
+    pairs = [c if isinstance(c, tuple) else (None, c) for c in callbacks]
+    recorded = set(keys) | {getattr(c, "name", None) for _, c in pairs}
+    recorded = {k for k in recorded if isinstance(k, str)}
+    recorded |= {f"{k}_best" for k in recorded}
+    for _, callback in pairs:
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor not in recorded:
+            hint = (
+                " Set validation_fraction to record valid_loss and valid_acc."
+                if monitor.startswith("valid_")
+                else ""
+            )
+            raise ValueError(
+                f"{type(callback).__name__} monitors {monitor!r}, which this "
+                f"training never records; it records {sorted(recorded)}.{hint}"
+            )
+
+
+def termination_condition(net, n_epochs: int, max_epochs: int) -> str:
+    """Why training ended: ``"max_epochs"``, ``"early_stopping"`` or ``"interrupted"``.
+
+    skorch's ``EarlyStopping`` ends training by raising KeyboardInterrupt, as
+    Ctrl-C does; its miss count tells the two apart.
+    """
+    if n_epochs >= max_epochs:
+        return "max_epochs"
+    for _, callback in net.callbacks_:
+        if (
+            isinstance(callback, EarlyStopping)
+            and callback.misses_ >= callback.patience
+        ):
+            return "early_stopping"
+    return "interrupted"

@@ -1,0 +1,124 @@
+"""Validation split, early stopping and checkpoints on held-out labelled rows."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
+
+from sklearn_ns3l import NS3LClassifier
+
+FAST = dict(batch_size=32, random_state=0)
+
+
+def _valid_rows(clf):
+    valid = clf.net_.train_split.valid
+    return valid.X, valid.y
+
+
+def test_a_validation_fraction_records_valid_loss_and_accuracy(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(validation_fraction=0.3, max_epochs=3, **FAST)
+    clf.fit(X, y_semi)
+    for key in ("valid_loss", "valid_acc"):
+        values = np.array(clf.history_[:, key])
+        assert values.shape == (3,) and np.isfinite(values).all()
+    # valid_acc is the final model's accuracy on the held-out rows...
+    X_valid, y_valid = _valid_rows(clf)
+    assert len(y_valid) == 30  # 30 % of 100 labelled rows, 3 per class
+    assert np.bincount(y_valid.numpy()).tolist() == [3] * 10
+    proba = clf.predict_proba(X_valid.numpy())
+    assert clf.history_[-1, "valid_acc"] == pytest.approx(
+        np.mean(proba.argmax(1) == y_valid.numpy())
+    )
+    # ...and valid_loss their cross-entropy.
+    expected = -np.mean(np.log(proba[np.arange(30), y_valid.numpy()]))
+    assert clf.history_[-1, "valid_loss"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_without_a_validation_fraction_no_valid_keys_and_the_same_model(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(max_epochs=2, **FAST).fit(X, y_semi)
+    assert "valid_loss" not in clf.history_[-1]
+    assert clf.termination_condition_ == "max_epochs"
+
+
+def test_early_stopping_on_valid_loss_stops_and_says_so(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(
+        validation_fraction=0.3,
+        max_epochs=60,
+        lr=0.05,  # far too high: valid_loss soon stops improving
+        callbacks=[EarlyStopping(patience=2, sink=lambda *_: None)],
+        **FAST,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "fit was interrupted" warning
+        clf.fit(X, y_semi)
+    assert clf.n_epochs_ < 60 and clf.termination_condition_ == "early_stopping"
+
+
+def test_early_stopping_with_load_best_restores_the_best_epoch(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(
+        validation_fraction=0.3,
+        max_epochs=40,
+        lr=0.02,
+        callbacks=[EarlyStopping(patience=3, load_best=True, sink=lambda *_: None)],
+        **FAST,
+    )
+    clf.fit(X, y_semi)
+    X_valid, y_valid = _valid_rows(clf)
+    proba = clf.predict_proba(X_valid.numpy())
+    loss = -np.mean(np.log(proba[np.arange(len(y_valid)), y_valid.numpy()]))
+    losses = np.array(clf.history_[:, "valid_loss"])
+    assert loss == pytest.approx(losses.min(), rel=1e-4)
+    assert losses[-1] > losses.min()  # the last epoch was not the best
+
+
+def test_early_stopping_on_train_loss_needs_no_validation(digits_semi):
+    X, y_semi, _ = digits_semi
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)
+    clf = NS3LClassifier(max_epochs=8, callbacks=[stop], **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(X, y_semi)
+    assert clf.n_epochs_ == 2 and clf.termination_condition_ == "early_stopping"
+
+
+def test_checkpoint_keeps_the_best_valid_loss_weights(digits_semi, tmp_path):
+    X, y_semi, _ = digits_semi
+    checkpoint = Checkpoint(dirname=str(tmp_path), f_optimizer=None, f_history=None)
+    clf = NS3LClassifier(
+        validation_fraction=0.3, max_epochs=4, callbacks=[checkpoint], **FAST
+    )
+    clf.fit(X, y_semi)
+    saved = torch.load(tmp_path / "params.pt", weights_only=True)
+    assert set(saved) == set(clf.module_.state_dict())
+
+
+@pytest.mark.parametrize(
+    "callback, match",
+    [
+        (EarlyStopping(), "monitors 'valid_loss'.*Set validation_fraction"),
+        (Checkpoint(dirname="unused"), "monitors 'valid_loss_best'"),
+        (EarlyStopping(monitor="ns3l_los"), "monitors 'ns3l_los'"),
+        (
+            LRScheduler("ReduceLROnPlateau", monitor="valid_acc"),
+            "monitors 'valid_acc'",
+        ),
+    ],
+)
+def test_a_callback_monitoring_a_key_never_recorded_is_refused(
+    digits_semi, callback, match
+):
+    X, y_semi, _ = digits_semi
+    with pytest.raises(ValueError, match=match):
+        NS3LClassifier(max_epochs=1, callbacks=[callback]).fit(X, y_semi)
+
+
+def test_a_validation_share_too_small_to_stratify_is_refused(digits_semi):
+    X, y_semi, _ = digits_semi
+    with pytest.raises(ValueError, match="validation_fraction=0.01 cannot hold out"):
+        NS3LClassifier(validation_fraction=0.01, max_epochs=1).fit(X, y_semi)
