@@ -21,20 +21,32 @@ class ImageAugmenter:
         values per row are reshaped to it and back.
     max_shift : int, default=2
     flip : bool, default=False
+    generator : torch.Generator or None, default=None
+        Where the shifts and flips are drawn from (a CPU generator: batches
+        are augmented before they reach the device); None uses torch's
+        global generator.
     """
 
-    def __init__(self, image_shape, max_shift: int = 2, flip: bool = False):
+    def __init__(
+        self,
+        image_shape,
+        max_shift: int = 2,
+        flip: bool = False,
+        generator: torch.Generator | None = None,
+    ):
         self.image_shape = tuple(image_shape)
         self.max_shift = max_shift
         self.flip = flip
+        self.generator = generator
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         n, s = X.shape[0], self.max_shift
         images = X.reshape(n, *self.image_shape)
         _, h, w = self.image_shape
         padded = F.pad(images, (s, s, s, s))
-        dy = torch.randint(0, 2 * s + 1, (n,)).tolist()
-        dx = torch.randint(0, 2 * s + 1, (n,)).tolist()
+        g = self.generator
+        dy = torch.randint(0, 2 * s + 1, (n,), generator=g).tolist()
+        dx = torch.randint(0, 2 * s + 1, (n,), generator=g).tolist()
         out = torch.stack(
             [
                 padded[i, :, y : y + h, x : x + w]
@@ -42,6 +54,6 @@ class ImageAugmenter:
             ]
         )
         if self.flip:
-            flip = torch.rand(n) < 0.5
+            flip = torch.rand(n, generator=g) < 0.5
             out[flip] = out[flip].flip(-1)
         return out.reshape(X.shape)

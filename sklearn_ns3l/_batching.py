@@ -147,6 +147,9 @@ class BalancedBatches:
             self.n_u = max(1, batch_size - self.n_l) if use_unlabelled else 0
         else:
             self.n_l, self.n_u = batch_size, 0
+        if self.n_u == 0:
+            # Batch norm needs two rows: no batch of one labelled row alone.
+            self.n_l = max(self.n_l, 2)
         self._pool_order = np.empty(0, dtype=np.int64)
         self._pool_pos = 0
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,7 +21,7 @@ from ._augment import ImageAugmenter
 from ._batching import FixedValidation, SemiSupervisedData, ValidationData
 from ._memmap import validate_data_chunked
 from ._net import NS3LNet
-from ._networks import build_module, resolve_image_shape
+from ._networks import build_module, resolve_image_shape, use_generator
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, unlabelled_mask
 from .callbacks import check_monitors, termination_condition, training_callbacks
@@ -36,13 +37,24 @@ _OPTIMIZERS = {
 }
 
 
+#: Held while a network is initialised from torch's global generator, which
+#: every thread of the process shares.
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
 @contextmanager
-def _seeded_torch(device: torch.device, seed: int):
-    """torch's global generators seeded with ``seed``, restored afterwards."""
+def _seeded_global_rng(device: torch.device, seed: int, *, exclusive: bool):
+    """torch's global generators seeded with ``seed``, restored afterwards.
+
+    ``exclusive`` holds a lock meanwhile, so that a concurrent fit cannot
+    draw from, or reseed, the generator in between (for the weight
+    initialisation, the only draw of the package's networks from it).
+    """
     devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+    with _GLOBAL_RNG_LOCK if exclusive else nullcontext():
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
 
 
 def _softmax64(logits: torch.Tensor) -> torch.Tensor:
@@ -341,7 +353,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
         weights = self._labelled_weights(sample_weight, labelled, y_labelled)
         data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives, weights)
-        with _seeded_torch(device, torch_seed):
+        with _seeded_global_rng(device, torch_seed, exclusive=True):
             module = build_module(
                 self.module,
                 image_shape,
@@ -349,9 +361,32 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 len(self.classes_),
                 X[labelled[:1]],
             )
-            self.net_ = self._train(
-                module, data, valid_data, image_shape, device, callbacks, batch_seed
-            )
+        # The fit's own generators: dropout and VAT's noise on the device,
+        # augmentation on the CPU. A user module's own nn.Dropout still draws
+        # from the global generator, seeded for the fit.
+        generator = torch.Generator(device=device).manual_seed(torch_seed)
+        use_generator(module, generator)
+        augment = self._make_augment(image_shape, torch_seed + 1)
+        net = self._make_net(
+            module, valid_data, augment, generator, device, callbacks, batch_seed
+        )
+        # The package's networks never draw from torch's global generator
+        # while training; a user's module may (its own nn.Dropout), and gets
+        # it seeded for the fit, as reproducible as the global generator is:
+        # alone, not beside a concurrent fit.
+        own_network = not isinstance(self.module, torch.nn.Module)
+        with (
+            nullcontext()
+            if own_network
+            else _seeded_global_rng(device, torch_seed, exclusive=False)
+        ):
+            # skorch ends training quietly on KeyboardInterrupt; the weights
+            # learned so far are kept, and the user is told.
+            self.net_ = net.fit(data, None)
+        # Generators hold device state; the fitted model pickles without them.
+        use_generator(self.net_.module_, None)
+        self.net_.generator = None
+        self.net_.augment = None
         self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
         self.termination_condition_ = termination_condition(
             self.net_, self.n_epochs_, self.max_epochs
@@ -462,9 +497,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             X, labelled, y_labelled, pool, y_true=y_true
         )
 
-    def _train(self, module, data, valid_data, image_shape, device, callbacks, seed):
-        """Train ``module`` in a skorch net on ``data``; returns the net."""
-        net = NS3LNet(
+    def _make_net(
+        self, module, valid_data, augment, generator, device, callbacks, seed
+    ):
+        """The skorch net that trains ``module`` with ``objective_``."""
+        return NS3LNet(
             module,
             self.objective_,
             optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
@@ -476,14 +513,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             predict_nonlinearity=_softmax64,
             callbacks=callbacks,
             verbose=0,
-            augment=self._make_augment(image_shape),
+            augment=augment,
+            generator=generator,
             labelled_fraction=self.labelled_fraction,
             random_state=seed,
         )
-        # skorch ends training quietly on KeyboardInterrupt; the weights
-        # learned so far are kept, and the user is told.
-        net.fit(data, None)
-        return net
 
     @property
     def module_(self) -> torch.nn.Module:
@@ -594,7 +628,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         companion._validate_params()
         return companion
 
-    def _make_augment(self, image_shape):
+    def _make_augment(self, image_shape, seed: int):
         if self.augment is None or callable(self.augment):
             return self.augment
         if image_shape is None:
@@ -602,7 +636,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 f"augment={self.augment!r} shifts images: pass X of shape "
                 "(n, H, W) or (n, C, H, W), or give image_shape."
             )
-        return ImageAugmenter(image_shape, flip=self.augment == "shift_flip")
+        return ImageAugmenter(
+            image_shape,
+            flip=self.augment == "shift_flip",
+            generator=torch.Generator().manual_seed(seed),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

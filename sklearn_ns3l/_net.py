@@ -41,6 +41,9 @@ class NS3LNet(NeuralNet):
         Applied to the unlabelled rows of each training batch.
     random_state : int or None, default=None
         Seeds the batch order.
+    generator : torch.Generator or None, default=None
+        The fit's own generator on the device, handed to the objective's
+        terms (VAT's noise).
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -53,12 +56,14 @@ class NS3LNet(NeuralNet):
         labelled_fraction=0.5,
         augment=None,
         random_state=None,
+        generator=None,
         **kwargs,
     ):
         super().__init__(module, criterion, *args, **kwargs)
         self.labelled_fraction = labelled_fraction
         self.augment = augment
         self.random_state = random_state
+        self.generator = generator
 
     @property
     def history_keys(self) -> tuple[str, ...]:
@@ -126,7 +131,12 @@ class NS3LNet(NeuralNet):
             self.history.record_batch("valid_acc", correct.item())
             return torch.nn.functional.cross_entropy(y_pred, y)
         loss, parts = self.criterion_(
-            y_pred, y_true, X=X, module=self.module_, progress=self._progress()
+            y_pred,
+            y_true,
+            X=X,
+            module=self.module_,
+            progress=self._progress(),
+            generator=self.generator,
         )
         weights = self.criterion_.weight_keys
         for key, value in parts.items():

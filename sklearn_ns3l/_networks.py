@@ -9,7 +9,39 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MLP", "SmallCNN", "build_module", "resolve_image_shape"]
+__all__ = [
+    "MLP",
+    "Dropout",
+    "SmallCNN",
+    "build_module",
+    "resolve_image_shape",
+    "use_generator",
+]
+
+
+class Dropout(nn.Dropout):
+    """:class:`torch.nn.Dropout` that draws its masks from a generator of its own.
+
+    torch's global generator is shared by every thread of the process, so
+    two fits running at once in threads would take each other's random
+    numbers. With ``generator`` set (see :func:`use_generator`) the masks
+    come from it; with None this is plain ``nn.Dropout``.
+    """
+
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.generator is None or self.p in (0.0, 1.0):
+            return super().forward(x)
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
+        return x * keep / (1.0 - self.p)
+
+
+def use_generator(module: nn.Module, generator: torch.Generator | None) -> None:
+    """Point every :class:`Dropout` of ``module`` at ``generator`` (None: global)."""
+    for layer in module.modules():
+        if isinstance(layer, Dropout):
+            layer.generator = generator
 
 
 class MLP(nn.Module):
@@ -39,7 +71,7 @@ class MLP(nn.Module):
         layers: list[nn.Module] = [nn.Flatten()]
         width = n_features
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, h), nn.ReLU(), Dropout(dropout)]
             width = h
         layers.append(nn.Linear(width, n_classes))
         self.layers = nn.Sequential(*layers)
@@ -95,7 +127,7 @@ class SmallCNN(nn.Module):
             nn.Flatten(),
             nn.Linear(c * h * w, hidden),
             nn.ReLU(),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Linear(hidden, n_classes),
         )
 

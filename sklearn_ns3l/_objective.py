@@ -87,6 +87,7 @@ class SemiSupervisedObjective:
         X: torch.Tensor,
         module: nn.Module,
         progress: float,
+        generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, dict]:
         """The batch's loss and its logged parts.
 
@@ -104,6 +105,8 @@ class SemiSupervisedObjective:
             The network being trained.
         progress : float
             Epochs done so far, fractional within the epoch (for ``r(t)``).
+        generator : torch.Generator or None, default=None
+            The fit's own generator, handed to the terms.
 
         Returns
         -------
@@ -123,7 +126,9 @@ class SemiSupervisedObjective:
                 parts.update(dict.fromkeys(self._keys_of(name, term), 0.0))
                 continue
             X_u = X[n_l:].to(logits.device) if term.reads_inputs else None
-            value, extra = term(logits_u, X_u=X_u, module=module, target=target)
+            value, extra = term(
+                logits_u, X_u=X_u, module=module, target=target, generator=generator
+            )
             loss = loss + weight * ramp * value
             parts.update(extra)
             parts[f"{name}_loss"] = value.detach()

@@ -172,8 +172,10 @@ def test_grid_search_over_T_scores_labelled_rows_only(digits):
     assert search.best_estimator_.selector_.T == search.best_params_["T"]
     # Plain accuracy would count the ~2/3 unlabelled rows of each fold as errors.
     assert search.best_score_ > 0.7
+    # Batches of 100 make 4 steps an epoch here: 12 epochs clear 0.7 on every
+    # fold, where plain accuracy could not reach 0.35.
     scores = cross_val_score(
-        NS3LClassifier(max_epochs=8, random_state=0), X[:900], y_semi, cv=3
+        NS3LClassifier(max_epochs=12, random_state=0), X[:900], y_semi, cv=3
     )
     assert np.all(scores > 0.7)
 

@@ -167,7 +167,6 @@ _FIT_AND_PRINT = textwrap.dedent(
     import sys, pickle, numpy as np
     from sklearn.datasets import load_digits
     from sklearn_ns3l import NS3LClassifier
-from sklearn_ns3l.selectors._neighbors import RULES
     from sklearn_ns3l.datasets import hide_labels
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16.0, hide_labels(y[:300], 5, random_state=0)

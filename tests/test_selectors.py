@@ -431,5 +431,7 @@ def test_selector_objects_are_grid_searched_like_any_parameter(small_digits):
     tried = [p["selector"] for p in search.cv_results_["params"]]
     assert [type(s) for s in tried] == [UniformSelector, NearestNeighbourSelector]
     best = tried[int(np.argmax(search.cv_results_["mean_test_score"]))]
-    assert search.best_estimator_.selector_.get_params() == best.get_params()
+    # Cloned with the given parameters; an unset random_state is drawn in fit.
+    params = search.best_estimator_.selector_.get_params()
+    assert params == {**best.get_params(), "random_state": params["random_state"]}
     assert search.best_estimator_.selector_ is not best

@@ -105,9 +105,13 @@ def test_companions_train_inside_the_classifier_and_report_their_parts(
 
 
 def test_vat_pulls_the_boundary_into_the_gap_between_two_moons():
-    """The textbook VAT case: 3 labels per moon, the rest unlabelled."""
+    """The textbook VAT case: 3 labels per moon, the rest unlabelled.
+
+    Six draws: on some (seeds 0 and 1) VAT at this eps does not help, so the
+    mean over three would hang on which three.
+    """
     accuracy = {None: [], "vat": []}
-    for seed in range(3):
+    for seed in range(6):
         X, y = make_moons(1000, noise=0.1, random_state=seed)
         X_test, y_test = make_moons(2000, noise=0.1, random_state=seed + 100)
         y_semi = hide_labels(y, 3, random_state=seed)

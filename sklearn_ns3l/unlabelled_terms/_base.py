@@ -17,7 +17,8 @@ class BaseUnlabelledTerm(BaseEstimator, metaclass=ABCMeta):
     The training objective (:class:`~sklearn_ns3l.SemiSupervisedObjective`)
     adds each of its terms, weighted and ramped up, to the labelled rows'
     cross-entropy. A term is called once per batch as
-    ``term(logits_u, X_u=..., module=..., target=...)`` and returns
+    ``term(logits_u, X_u=..., module=..., target=..., generator=...)`` and
+    returns
     ``(loss, parts)``: a scalar tensor with gradient, and a dict of detached
     numbers to log per epoch, whose keys are :attr:`history_keys`.
 
@@ -44,6 +45,7 @@ class BaseUnlabelledTerm(BaseEstimator, metaclass=ABCMeta):
         X_u: torch.Tensor | None,
         module: nn.Module,
         target: dict,
+        generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, dict]:
         """Loss of one batch's unlabelled rows.
 
@@ -59,6 +61,10 @@ class BaseUnlabelledTerm(BaseEstimator, metaclass=ABCMeta):
         target : dict
             What the batch carries for its unlabelled rows, e.g.
             ``"negatives"``, the static negative mask.
+        generator : torch.Generator or None, default=None
+            The fit's own generator, on the logits' device: draw random
+            numbers from it rather than torch's global one, so that fits
+            running at once in threads stay reproducible.
 
         Returns
         -------

@@ -50,7 +50,7 @@ class NegativeSamplingTerm(BaseUnlabelledTerm):
     def __init__(self, selector):
         self.selector = selector
 
-    def __call__(self, logits_u, *, X_u, module, target):
+    def __call__(self, logits_u, *, X_u, module, target, generator=None):
         pool_mask = target.get("negatives")
         if pool_mask is not None:
             pool_mask = pool_mask.to(logits_u.device)

@@ -66,5 +66,5 @@ class PseudoLabelLoss(BaseUnlabelledTerm):
     def __init__(self, threshold: float = 0.95):
         self.threshold = threshold
 
-    def __call__(self, logits_u, *, X_u, module, target):
+    def __call__(self, logits_u, *, X_u, module, target, generator=None):
         return pseudo_label_loss(logits_u, self.threshold), {}

@@ -98,9 +98,10 @@ def vat_perturbation(module, X, logits, *, xi=1e-6, eps=2.0, n_power=1):
     return _vat_perturbation(module, X, logits, xi=xi, eps=eps, n_power=n_power)
 
 
-def _vat_perturbation(module, X, logits, *, xi, eps, n_power):
+def _vat_perturbation(module, X, logits, *, xi, eps, n_power, generator=None):
     # Unvalidated: VATLoss checked its parameters once, not once per batch.
-    d = _unit(torch.randn_like(X))
+    start = torch.randn(X.shape, generator=generator, dtype=X.dtype, device=X.device)
+    d = _unit(start)
     with _frozen_batch_norm(module), _without_dropout(module) as had_dropout:
         clean = logits.detach()
         if had_dropout:
@@ -154,11 +155,17 @@ class VATLoss(BaseUnlabelledTerm):
 
     reads_inputs = True
 
-    def __call__(self, logits_u, *, X_u, module, target):
+    def __call__(self, logits_u, *, X_u, module, target, generator=None):
         if logits_u.shape[0] == 0:
             return logits_u.sum() * 0.0, {}
         r_adv = _vat_perturbation(
-            module, X_u, logits_u, xi=self.xi, eps=self.eps, n_power=self.n_power
+            module,
+            X_u,
+            logits_u,
+            xi=self.xi,
+            eps=self.eps,
+            n_power=self.n_power,
+            generator=generator,
         )
         with _frozen_batch_norm(module):
             return _kl(logits_u.detach(), module(X_u + r_adv)), {}
