@@ -2,6 +2,7 @@
 
 from ._classifier import NS3LClassifier
 from ._companions import PseudoLabelLoss, VATLoss
+from ._fork import register_fork_hooks
 from ._loss import ns3l_loss
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
 from .plotting import plot_history
@@ -11,6 +12,10 @@ from .selectors import (
     ThresholdSelector,
     UniformSelector,
 )
+
+# torch and FAISS run OpenMP thread pools that a forked child cannot use;
+# the hook puts them on one thread there (see _fork.py).
+register_fork_hooks()
 
 __version__ = "0.1.0"
 
