@@ -261,28 +261,58 @@ class PerClassNearestIndex:
         if len(rows) == 0:
             return
         limit = gmin[rows, classes] + 2 * bound[rows, classes]
-        first, size = self._class_starts[classes], self._class_sizes[classes]
         best = np.full(len(rows), np.inf)
-        # Each entry's class is a run of columns; entries are taken a chunk
-        # at a time so that the padded gather stays within a block's size.
-        width = int(size.max())
-        offsets = np.arange(width)
-        step = max(1, _BLOCK_BYTES // (8 * width))
-        for start in range(0, len(rows), step):
-            e = slice(start, start + step)
-            inside = offsets < size[e, None]
-            columns = first[e, None] + np.where(inside, offsets, 0)
-            products = g[rows[e, None], columns]
-            # Rows that could not be bounded may hold inf or NaN products.
-            keep = inside & ((products <= limit[e, None]) | full[rows[e], None])
-            at, k = np.nonzero(keep)
-            at += start
-            columns = columns[keep]
-            pair_step = max(1, _BLOCK_BYTES // (8 * self._X.shape[1]))
-            for p in range(0, len(at), pair_step):
-                i, j = at[p : p + pair_step], columns[p : p + pair_step]
+        pair_step = max(1, _BLOCK_BYTES // (8 * self._X.shape[1]))
+        for entries, columns in self._candidates(g, rows, classes, limit, full):
+            for p in range(0, len(entries), pair_step):
+                i, j = entries[p : p + pair_step], columns[p : p + pair_step]
                 np.minimum.at(best, i, self._exact_distances(q[rows[i]], j))
         D[rows, classes] = best  # beyond float32's range: inf
+
+    def _candidates(self, g, rows, classes, limit, full):
+        """Chunks of (entry, labelled column) pairs left open by the bound.
+
+        Entry ``e`` is ``(rows[e], classes[e])``; its candidates are the
+        columns of its class with ``g[rows[e], column] <= limit[e]``, and all
+        of them in rows that could not be bounded (``full``), whose products
+        may be inf or NaN. Few entries per row are read from their classes'
+        columns alone; many, from whole rows of ``g``.
+        """
+        first, size = self._class_starts[classes], self._class_sizes[classes]
+        width = int(size.max())
+        row_set, row_of = np.unique(rows, return_inverse=True)
+        # A gather by (row, column) pairs costs about three times as much per
+        # element as reading whole rows.
+        if 3 * len(rows) * width <= len(row_set) * g.shape[1]:
+            offsets = np.arange(width)
+            step = max(1, _BLOCK_BYTES // (8 * width))
+            for start in range(0, len(rows), step):
+                e = slice(start, start + step)
+                inside = offsets < size[e, None]
+                columns = first[e, None] + np.where(inside, offsets, 0)
+                keep = inside & (
+                    (g[rows[e, None], columns] <= limit[e, None]) | full[rows[e], None]
+                )
+                yield np.nonzero(keep)[0] + start, columns[keep]
+            return
+        entry_of = np.full((len(row_set), self.n_classes), -1)
+        entry_of[row_of, classes] = np.arange(len(rows))
+        # In float32 like g, rounded up: a candidate more is harmless.
+        row_limit = np.full((len(row_set), self.n_classes), -np.inf, np.float32)
+        row_limit[row_of, classes] = np.nextafter(limit.astype(np.float32), np.inf)
+        ends = self._class_starts + self._class_sizes
+        step = max(1, _BLOCK_BYTES // (4 * g.shape[1]))
+        for start in range(0, len(row_set), step):
+            k = slice(start, start + step)
+            products = g[row_set[k]]
+            keep = np.empty(products.shape, dtype=bool)
+            for c, (lo, hi) in enumerate(zip(self._class_starts, ends, strict=True)):
+                np.less_equal(
+                    products[:, lo:hi], row_limit[k, c, None], out=keep[:, lo:hi]
+                )
+            keep |= full[row_set[k], None]  # every class of such a row is open
+            at, columns = np.nonzero(keep)
+            yield entry_of[k][at, self._column_class[columns]], columns
 
     def _exact_distances(self, q: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Float64 distance from each ``q[k]`` to labelled row ``columns[k]``."""
