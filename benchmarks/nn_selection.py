@@ -34,10 +34,16 @@ the time of ``transform`` over the pool, the same for exact search
 distances on the first ``--recall-queries`` pool rows against exact search,
 and the peak resident set size (``ru_maxrss``) before and after.
 
+With ``--precision``, only part 3: exact search on clustered points far
+from the origin (offsets up to 1e7 with neighbours about 1 apart), against
+float64 brute force, timed against one BLAS product and against the float32
+expansion alone (``part_precision``).
+
 Usage::
 
     python benchmarks/nn_selection.py
     python benchmarks/nn_selection.py --synthetic --pool-size 20000   # quick
+    python benchmarks/nn_selection.py --precision
 """
 
 from __future__ import annotations
@@ -213,6 +219,90 @@ def part_approx(args) -> None:
     )
 
 
+def float32_only_per_class(X_l, y_l, X_q):
+    """The float32 expansion alone, as exact search computed it before it
+    bounded its error: classes sorted, centred on the labelled mean, one
+    product and a per-class minimum."""
+    order = np.argsort(y_l, kind="stable")
+    starts = np.searchsorted(y_l[order], np.unique(y_l))
+    X = X_l[order]
+    shift = X.mean(axis=0, dtype=np.float64).astype(np.float32)
+    X, q = X - shift, X_q - shift
+    g = q @ (-2.0 * X).T + np.einsum("ij,ij->i", X, X)
+    D = np.minimum.reduceat(g, starts, axis=1) + np.einsum("ij,ij->i", q, q)[:, None]
+    return np.sqrt(np.maximum(D, 0.0))
+
+
+def float64_per_class(X_l, y_l, X_q, block=64):
+    """Per-class nearest distances by float64 differences: the reference."""
+    x, out = X_l.astype(np.float64), []
+    for start in range(0, len(X_q), block):
+        diff = X_q[start : start + block, None].astype(np.float64) - x[None]
+        d = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        out.append(np.column_stack([d[:, y_l == c].min(axis=1) for c in range(10)]))
+    return np.concatenate(out)
+
+
+def part_precision(args) -> None:
+    """Exact search far from the origin: agreement with float64, and its cost.
+
+    Labelled points in clusters spread over 1e4 (metres, say) with neighbours
+    about 1 apart, queries about 1 from labelled points, the whole cloud moved
+    by an offset (ECEF coordinates sit near 4e6). For each offset and each
+    number of features, against float64 brute force on the same float32
+    values: the share of queries whose nearest class differs, the largest
+    relative distance error, and the time of (a) the exact selector's search,
+    (c) one BLAS product of the same shapes, (e) the float32 expansion alone
+    (what exact search computed before it bounded its error) and (f) the
+    float64 reference itself.
+    """
+    rng = np.random.default_rng(0)
+    n_l, n_q = 2000, args.precision_queries
+    print(
+        f"precision: {n_l} labelled in 200 clusters spread over 1e4, {n_q} "
+        "queries about 1 from them, 10 classes, float32; best of "
+        f"{args.repeats} rounds"
+    )
+    for n_features in (3, 64):
+        centres = rng.uniform(-1e4, 1e4, (200, n_features))
+        base = rng.standard_normal((n_l, n_features))
+        cloud = centres[np.arange(n_l) % 200] + base
+        y_l = rng.integers(0, N_CLASSES, n_l)
+        y_l[:N_CLASSES] = np.arange(N_CLASSES)
+        picks = rng.integers(0, n_l, n_q)
+        for offset in (0.0, 1e3, 1e6, 1e7):
+            X_l = (offset + cloud).astype(np.float32)
+            noise = rng.standard_normal((n_q, n_features)).astype(np.float32)
+            for name, (wrong, error, t, t_blas) in precision_of(
+                X_l, y_l, X_l[picks] + noise, args.repeats
+            ).items():
+                print(
+                    f"  {n_features:2d} features, offset {offset:7.0e}: {name}: "
+                    f"wrong nearest {wrong:6.2%}, max relative error {error:9.2e}, "
+                    f"{t:.3f} s ({t / t_blas:5.2f} x (c) {t_blas:.3f} s)"
+                )
+
+
+def precision_of(X_l, y_l, X_q, repeats: int) -> dict:
+    """{method: (share of wrong nearest classes, max relative error, s, (c) s)}."""
+    index = NearestNeighbourSelector().fit(X_l, y_l).index_
+    truth = float64_per_class(X_l, y_l, X_q)
+    runs = {
+        "(a) ours": lambda: index.distances(X_q),
+        "(e) f32 only": lambda: float32_only_per_class(X_l, y_l, X_q),
+        "(f) float64": lambda: float64_per_class(X_l, y_l, X_q),
+    }
+    best = interleaved_best(repeats, {**runs, "blas": lambda: X_q @ X_l.T})
+    report = {}
+    for name, run in runs.items():
+        D = run()
+        wrong = np.mean(D.argmin(axis=1) != truth.argmin(axis=1))
+        # Relative, and absolute where the true distance is 0 (duplicates).
+        error = np.abs(D - truth) / np.where(truth > 0, truth, 1.0)
+        report[name] = (wrong, error.max(), best[name], best["blas"])
+    return report
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-path", default=None, help="Fashion-MNIST npz or dir")
@@ -225,7 +315,14 @@ def main(argv=None) -> None:
     parser.add_argument("--recall-queries", type=int, default=2000)
     parser.add_argument("--no-exact", action="store_true", help="part 2: no exact run")
     parser.add_argument("--part", choices=["all", "exact", "approx"], default="all")
+    parser.add_argument(
+        "--precision", action="store_true", help="only exact search far from 0"
+    )
+    parser.add_argument("--precision-queries", type=int, default=5000)
     args = parser.parse_args(argv)
+    if args.precision:
+        part_precision(args)
+        return
 
     if args.part == "all":
         # Part 2 runs first, in a child started while this process holds only

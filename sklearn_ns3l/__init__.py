@@ -1,6 +1,7 @@
 """NS3L: negative sampling in semi-supervised learning, for scikit-learn."""
 
 from ._classifier import NS3LClassifier
+from ._fork import register_fork_hooks
 from ._loss import ns3l_loss
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
@@ -17,6 +18,10 @@ from .unlabelled_terms import (
     PseudoLabelLoss,
     VATLoss,
 )
+
+# torch and FAISS run OpenMP thread pools that a forked child cannot use;
+# the hook puts them on one thread there (see _fork.py).
+register_fork_hooks()
 
 __version__ = "0.1.0"
 

@@ -4,24 +4,11 @@ import numpy as np
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.utils.validation import _check_sample_weight
 
+# Re-exported: callers that import it from here keep working. The rule for
+# what marks a row unlabelled lives in _unlabelled.py alone.
+from ._unlabelled import unlabelled_mask
+
 __all__ = ["labelled_accuracy_score", "labelled_accuracy_scorer", "unlabelled_mask"]
-
-
-def unlabelled_mask(y) -> np.ndarray:
-    """Boolean mask of the entries of ``y`` equal to the integer -1.
-
-    Works for numeric and object arrays; strings (even ``"-1"``) are labels.
-    """
-    y = np.asarray(y)
-    if y.dtype.kind in "iuf":
-        return y == -1
-    if y.dtype.kind == "O":
-        return np.fromiter(
-            (not isinstance(v, (str, bytes)) and v == -1 for v in y.ravel()),
-            dtype=bool,
-            count=y.size,
-        ).reshape(y.shape)
-    return np.zeros(y.shape, dtype=bool)
 
 
 def labelled_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
@@ -34,7 +21,8 @@ def labelled_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True labels, -1 for unlabelled rows.
+        True labels, -1 for unlabelled rows: the number -1, or the string
+        ``"-1"`` in a string array (``np.array(["spam", -1])`` holds it so).
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -43,6 +31,14 @@ def labelled_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
     -------
     score : float
         NaN when no row is labelled.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` marks rows in another way than -1: NaN, None, a blank
+        string, a mistyped -1 such as ``"-1.0"``; or mixes string and numeric
+        labels. The rule is the one ``NS3LClassifier.fit`` applies
+        (:ref:`unlabelled_rows`).
 
     Examples
     --------

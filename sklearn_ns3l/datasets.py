@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from ._unlabelled import UNLABELLED, unlabelled_mask
+
 __all__ = [
     "FASHION_MNIST_ENV",
     "DEBIAN_FASHION_MNIST_DIR",
@@ -158,7 +160,7 @@ def hide_labels(y, labels_per_class: int, random_state=None) -> np.ndarray:
     Parameters
     ----------
     y : array-like of shape (n_samples,)
-        Fully labelled targets.
+        Fully labelled targets: no -1 (nor ``"-1"``) and no missing values.
     labels_per_class : int
         Labels kept per class; every class needs at least that many samples.
     random_state : int, RandomState instance or None, default=None
@@ -166,7 +168,16 @@ def hide_labels(y, labels_per_class: int, random_state=None) -> np.ndarray:
     Returns
     -------
     y_semi : ndarray of shape (n_samples,)
-        A copy of ``y`` (object dtype for string labels) with -1 for hidden labels.
+        A copy of ``y`` with the integer -1 for hidden labels. String (and
+        boolean) labels come back in an object array, where -1 can stand
+        beside them; unsigned integers as signed ones.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` already marks rows unlabelled, holds a value that
+        ``NS3LClassifier`` would refuse as a marker (NaN, None, ...), or has a
+        class with fewer than ``labels_per_class`` samples.
 
     Examples
     --------
@@ -177,8 +188,15 @@ def hide_labels(y, labels_per_class: int, random_state=None) -> np.ndarray:
     y = np.asarray(y)
     if labels_per_class < 1:
         raise ValueError(f"labels_per_class must be >= 1; got {labels_per_class}.")
+    already = unlabelled_mask(y)  # also refuses NaN, None and the like
+    if already.any():
+        raise ValueError(
+            f"y already marks {int(already.sum())} row(s) unlabelled (-1), the "
+            f"first at row {int(np.flatnonzero(already)[0])}; hide_labels needs "
+            "fully labelled targets, or -1 would be taken as a class."
+        )
     rng = check_random_state(random_state)
-    y_semi = y.astype(object) if y.dtype.kind in "OUS" else y.copy()
+    y_semi = _copy_able_to_hold_minus_one(y)
     keep = np.zeros(len(y), dtype=bool)
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
@@ -188,5 +206,16 @@ def hide_labels(y, labels_per_class: int, random_state=None) -> np.ndarray:
                 f"labels_per_class={labels_per_class}."
             )
         keep[rng.choice(rows, labels_per_class, replace=False)] = True
-    y_semi[~keep] = -1
+    y_semi[~keep] = UNLABELLED
     return y_semi
+
+
+def _copy_able_to_hold_minus_one(y: np.ndarray) -> np.ndarray:
+    # A bool array would store -1 as True, an unsigned one cannot store it.
+    if y.dtype.kind in "OUSb":
+        return y.astype(object)
+    if y.dtype.kind == "u":
+        if len(y) == 0 or y.max() <= np.iinfo(np.int64).max:
+            return y.astype(np.int64)
+        return y.astype(object)
+    return y.copy()
