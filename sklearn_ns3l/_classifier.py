@@ -19,11 +19,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._augment import ImageAugmenter
 from ._batching import FixedValidation, SemiSupervisedData, ValidationData
+from ._device import resolve_device
 from ._memmap import validate_data_chunked
 from ._net import NS3LNet
 from ._networks import build_module, resolve_image_shape, use_generator
 from ._objective import SemiSupervisedObjective, WeightedTerm
-from ._scoring import labelled_accuracy_score, unlabelled_mask
+from ._scoring import labelled_accuracy_score
+from ._unlabelled import split_labelled
 from .callbacks import check_monitors, termination_condition, training_callbacks
 from .selectors import SELECTORS, BaseNegativeSelector
 from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm, NegativeSamplingTerm
@@ -332,7 +334,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         callbacks = training_callbacks(self.callbacks, self.verbose)
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
-        device = self._torch_device()
+        device = resolve_device(self.device)
         labelled, pool, y_labelled, y_encoded = self._split_labels(y, sample_weight)
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -402,7 +404,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
     def _split_labels(self, y, sample_weight):
         """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
-        unlabelled = unlabelled_mask(y)
+        unlabelled, y_known = split_labelled(y)
         kept = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
         labelled = np.flatnonzero(~unlabelled & kept)
         pool = np.flatnonzero(unlabelled & kept)
@@ -411,13 +413,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 "y contains no labelled samples: every entry is -1. NS3LClassifier "
                 "needs labelled samples of at least two classes."
             )
-        y_labelled = y[labelled]
-        if y_labelled.dtype == object and not any(
-            isinstance(v, str) for v in y_labelled
-        ):
-            # An object array only because -1 sat beside strings, or of plain
-            # numbers: scikit-learn types it "unknown" unless made numeric.
-            y_labelled = np.asarray(y_labelled.tolist())
+        y_labelled = y_known[kept[~unlabelled]]
         check_classification_targets(y_labelled)
         self.classes_, y_encoded = np.unique(y_labelled, return_inverse=True)
         if len(self.classes_) < 2:
@@ -587,22 +583,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         score : float
         """
         return labelled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
-
-    def _torch_device(self) -> torch.device:
-        name = self.device
-        if name == "auto":
-            name = "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(name)
-        except RuntimeError as exc:
-            msg = f"device={self.device!r} is not a torch device: {exc}"
-            raise ValueError(msg) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} but CUDA is not available on this machine; "
-                "use device='cpu' or device='auto'."
-            )
-        return device
 
     def _make_selector(self, rng):
         if self.selector in (None, "supervised"):

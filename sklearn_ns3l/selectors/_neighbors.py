@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -16,6 +17,12 @@ __all__ = ["RULES", "NearestNeighbourSelector"]
 #: The paper's three rules (appendix, Table 6, "NN" rows); each is also a
 #: ``NS3LClassifier(selector=...)`` name.
 RULES = ("nn_exclude_class", "nn_exclude_nearest", "nn_furthest")
+#: The rules' former spellings, accepted with a FutureWarning.
+_RENAMED = {
+    "exclude_nearest_class": "nn_exclude_class",
+    "exclude_nearest_classes": "nn_exclude_nearest",
+    "furthest_class": "nn_furthest",
+}
 
 
 @shared_docstring
@@ -65,6 +72,8 @@ class NearestNeighbourSelector(BaseRandomSelector):
     Attributes
     ----------
     {fitted_attributes}
+    rule_ : str
+        The rule applied, by its current name.
     class_counts_ : ndarray of int, shape (n_classes,)
         Labelled samples per class that the search runs over.
     index_ : PerClassNearestIndex
@@ -99,7 +108,7 @@ class NearestNeighbourSelector(BaseRandomSelector):
 
     _parameter_constraints: dict = {
         **BaseRandomSelector._parameter_constraints,
-        "rule": [StrOptions(set(RULES))],
+        "rule": [StrOptions(set(RULES) | set(_RENAMED), deprecated=set(_RENAMED))],
         "m": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"l2", "cosine"})],
         "index": [str],
@@ -128,7 +137,15 @@ class NearestNeighbourSelector(BaseRandomSelector):
     def _fit(self, X, y):
         super()._fit(X, y)
         n_classes = len(self.classes_)
-        if self.rule == "nn_exclude_nearest" and self.m + self.k > n_classes:
+        self.rule_ = _RENAMED.get(self.rule, self.rule)
+        if self.rule_ != self.rule:
+            warnings.warn(
+                f"rule={self.rule!r} was renamed {self.rule_!r} (the name "
+                "NS3LClassifier(selector=...) takes too); the old name will go.",
+                FutureWarning,
+                stacklevel=4,
+            )
+        if self.rule_ == "nn_exclude_nearest" and self.m + self.k > n_classes:
             raise ValueError(
                 f"rule='nn_exclude_nearest' drops m={self.m} classes and draws "
                 f"k={self.k} of the rest, so it needs m + k <= n_classes, but y has "
@@ -146,10 +163,10 @@ class NearestNeighbourSelector(BaseRandomSelector):
 
     def _transform(self, X):
         D = self.index_.distances(X)
-        if self.rule == "nn_furthest":
+        if self.rule_ == "nn_furthest":
             return mask_of(
                 np.argpartition(-D, self.k - 1, axis=1)[:, : self.k], D.shape
             )
-        n_dropped = self.m if self.rule == "nn_exclude_nearest" else 1
+        n_dropped = self.m if self.rule_ == "nn_exclude_nearest" else 1
         nearest = np.argpartition(D, n_dropped - 1, axis=1)[:, :n_dropped]
         return self._draw(~mask_of(nearest, D.shape), X)
