@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-__all__ = ["ImageAugmenter"]
+__all__ = ["ImageAugmenter", "make_augmenter"]
 
 
 class ImageAugmenter:
@@ -57,3 +57,28 @@ class ImageAugmenter:
             flip = torch.rand(n, generator=g) < 0.5
             out[flip] = out[flip].flip(-1)
         return out.reshape(X.shape)
+
+
+def make_augmenter(spec, image_shape, seed: int):
+    """``NS3LClassifier``'s ``augment`` as a callable, or None.
+
+    ``"shift"`` and ``"shift_flip"`` give an :class:`ImageAugmenter` drawing
+    from a CPU generator seeded with ``seed``; a callable is used as given.
+
+    Raises
+    ------
+    ValueError
+        If a shift is asked for on data that are not images.
+    """
+    if spec is None or callable(spec):
+        return spec
+    if image_shape is None:
+        raise ValueError(
+            f"augment={spec!r} shifts images: pass X of shape "
+            "(n, H, W) or (n, C, H, W), or give image_shape."
+        )
+    return ImageAugmenter(
+        image_shape,
+        flip=spec == "shift_flip",
+        generator=torch.Generator().manual_seed(seed),
+    )

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_sample_weight
 
 from ._memmap import FileMapping
 
@@ -25,6 +27,8 @@ __all__ = [
     "SequentialBatches",
     "ValidationBatches",
     "ValidationData",
+    "labelled_weights",
+    "validation_split",
 ]
 
 
@@ -297,3 +301,48 @@ class FixedValidation:
 
     def __call__(self, dataset, y=None, **_):
         return dataset, self.valid
+
+
+def validation_split(y_encoded: np.ndarray, fraction: float | None, rng):
+    """Positions of the labelled rows to train on and to validate on.
+
+    ``fraction`` of them, stratified by class, drawn with a seed from
+    ``rng`` (a RandomState); None validates on none (and draws nothing).
+
+    Raises
+    ------
+    ValueError
+        If the share cannot be stratified (too few rows of some class).
+    """
+    everything = np.arange(len(y_encoded))
+    if fraction is None:
+        return everything, None
+    try:
+        return train_test_split(
+            everything,
+            test_size=fraction,
+            stratify=y_encoded,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"validation_fraction={fraction} cannot hold out a stratified share "
+            f"of the {len(y_encoded)} labelled rows ({exc}); label more rows or "
+            "change validation_fraction."
+        ) from None
+
+
+def labelled_weights(sample_weight, class_weight, labelled, y_labelled):
+    """Weights of the labelled rows' cross-entropy (mean 1), or None.
+
+    The product of ``sample_weight[labelled]`` and the weights of
+    ``class_weight`` (scikit-learn's ``compute_sample_weight``).
+    """
+    weights = np.ones(len(labelled))
+    if sample_weight is not None:
+        weights *= sample_weight[labelled]
+    if class_weight is not None:
+        weights *= compute_sample_weight(class_weight, y_labelled)
+    weights /= weights.mean()
+    # Equal weights are no weights: the unweighted loss, to the last bit.
+    return None if np.all(weights == weights[0]) else weights

@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-import threading
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.model_selection import train_test_split
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._augment import ImageAugmenter
-from ._batching import FixedValidation, SemiSupervisedData, ValidationData
+from ._augment import make_augmenter
+from ._batching import (
+    FixedValidation,
+    SemiSupervisedData,
+    ValidationData,
+    labelled_weights,
+    validation_split,
+)
 from ._device import resolve_device
 from ._memmap import validate_data_chunked
 from ._net import NS3LNet
-from ._networks import build_module, resolve_image_shape, use_generator
+from ._networks import (
+    build_module,
+    resolve_image_shape,
+    seeded_global_rng,
+    use_generator,
+)
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score
 from ._unlabelled import split_labelled
 from .callbacks import check_monitors, termination_condition, training_callbacks
-from .selectors import SELECTORS, BaseNegativeSelector
-from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm, NegativeSamplingTerm
+from .selectors import SELECTORS, BaseNegativeSelector, make_selector
+from .unlabelled_terms import (
+    COMPANIONS,
+    BaseUnlabelledTerm,
+    NegativeSamplingTerm,
+    make_companion,
+)
 
 __all__ = ["NS3LClassifier"]
 
@@ -37,26 +50,6 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
-
-
-#: Held while a network is initialised from torch's global generator, which
-#: every thread of the process shares.
-_GLOBAL_RNG_LOCK = threading.Lock()
-
-
-@contextmanager
-def _seeded_global_rng(device: torch.device, seed: int, *, exclusive: bool):
-    """torch's global generators seeded with ``seed``, restored afterwards.
-
-    ``exclusive`` holds a lock meanwhile, so that a concurrent fit cannot
-    draw from, or reseed, the generator in between (for the weight
-    initialisation, the only draw of the package's networks from it).
-    """
-    devices = [device] if device.type == "cuda" else []
-    with _GLOBAL_RNG_LOCK if exclusive else nullcontext():
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
 
 
 def _softmax64(logits: torch.Tensor) -> torch.Tensor:
@@ -339,23 +332,23 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
         batch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.selector_ = self._make_selector(rng)
-        self.companion_ = self._make_companion()
+        self.selector_ = make_selector(self.selector, self.T, rng)
+        self.companion_ = make_companion(self.companion)
         self.objective_ = self._make_objective(has_pool=len(pool) > 0)
-        train, valid = self._validation_split(y_encoded, rng)
+        train, valid = validation_split(y_encoded, self.validation_fraction, rng)
         check_monitors(callbacks, self._history_keys(valid is not None))
-        valid_data = (
-            None
-            if valid is None
-            else ValidationData(X, labelled[valid], y_encoded[valid])
-        )
+        valid_data = None
+        if valid is not None:
+            valid_data = ValidationData(X, labelled[valid], y_encoded[valid])
         labelled, y_labelled, y_encoded = (
             a[train] for a in (labelled, y_labelled, y_encoded)
         )
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
-        weights = self._labelled_weights(sample_weight, labelled, y_labelled)
+        weights = labelled_weights(
+            sample_weight, self.class_weight, labelled, y_labelled
+        )
         data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives, weights)
-        with _seeded_global_rng(device, torch_seed, exclusive=True):
+        with seeded_global_rng(device, torch_seed, exclusive=True):
             module = build_module(
                 self.module,
                 image_shape,
@@ -363,32 +356,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 len(self.classes_),
                 X[labelled[:1]],
             )
-        # The fit's own generators: dropout and VAT's noise on the device,
-        # augmentation on the CPU. A user module's own nn.Dropout still draws
-        # from the global generator, seeded for the fit.
-        generator = torch.Generator(device=device).manual_seed(torch_seed)
-        use_generator(module, generator)
-        augment = self._make_augment(image_shape, torch_seed + 1)
         net = self._make_net(
-            module, valid_data, augment, generator, device, callbacks, batch_seed
+            module, valid_data, image_shape, device, callbacks, torch_seed, batch_seed
         )
-        # The package's networks never draw from torch's global generator
-        # while training; a user's module may (its own nn.Dropout), and gets
-        # it seeded for the fit, as reproducible as the global generator is:
-        # alone, not beside a concurrent fit.
-        own_network = not isinstance(self.module, torch.nn.Module)
-        with (
-            nullcontext()
-            if own_network
-            else _seeded_global_rng(device, torch_seed, exclusive=False)
-        ):
-            # skorch ends training quietly on KeyboardInterrupt; the weights
-            # learned so far are kept, and the user is told.
-            self.net_ = net.fit(data, None)
-        # Generators hold device state; the fitted model pickles without them.
-        use_generator(self.net_.module_, None)
-        self.net_.generator = None
-        self.net_.augment = None
+        self.net_ = self._train(net, data, device, torch_seed)
         self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
         self.termination_condition_ = termination_condition(
             self.net_, self.n_epochs_, self.max_epochs
@@ -401,6 +372,26 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _train(self, net, data, device, seed):
+        """Train ``net`` on ``data``; returns it, without its generators."""
+        # The package's networks never draw from torch's global generator
+        # while training; a user's module may (its own nn.Dropout), and gets
+        # it seeded for the fit, as reproducible as the global generator is:
+        # alone, not beside a concurrent fit.
+        own_network = not isinstance(self.module, torch.nn.Module)
+        with (
+            nullcontext()
+            if own_network
+            else seeded_global_rng(device, seed, exclusive=False)
+        ):
+            # skorch ends training quietly on KeyboardInterrupt; the weights
+            # learned so far are kept, and the user is told.
+            net.fit(data, None)
+        # Generators hold device state; the fitted model pickles without them.
+        use_generator(net.module_, None)
+        net.generator, net.augment = None, None
+        return net
 
     def _split_labels(self, y, sample_weight):
         """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
@@ -424,39 +415,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
         return labelled, pool, y_labelled, y_encoded
 
-    def _validation_split(self, y_encoded, rng):
-        """Positions of the labelled rows to train on and to validate on."""
-        everything = np.arange(len(y_encoded))
-        if self.validation_fraction is None:
-            return everything, None
-        try:
-            return train_test_split(
-                everything,
-                test_size=self.validation_fraction,
-                stratify=y_encoded,
-                random_state=rng.randint(np.iinfo(np.int32).max),
-            )
-        except ValueError as exc:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} cannot hold out a "
-                f"stratified share of the {len(y_encoded)} labelled rows "
-                f"({exc}); label more rows or change validation_fraction."
-            ) from None
-
     def _history_keys(self, validating: bool) -> set[str]:
         keys = {"train_loss", *self.objective_.history_keys}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
-
-    def _labelled_weights(self, sample_weight, labelled, y_labelled):
-        """Weights of the labelled rows' cross-entropy (mean 1), or None."""
-        weights = np.ones(len(labelled))
-        if sample_weight is not None:
-            weights *= sample_weight[labelled]
-        if self.class_weight is not None:
-            weights *= compute_sample_weight(self.class_weight, y_labelled)
-        weights /= weights.mean()
-        # Equal weights are no weights: the unweighted loss, to the last bit.
-        return None if np.all(weights == weights[0]) else weights
 
     def _make_objective(self, has_pool: bool) -> SemiSupervisedObjective:
         terms = []
@@ -494,9 +455,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _make_net(
-        self, module, valid_data, augment, generator, device, callbacks, seed
+        self, module, valid_data, image_shape, device, callbacks, torch_seed, seed
     ):
-        """The skorch net that trains ``module`` with ``objective_``."""
+        """The skorch net that trains ``module`` with ``objective_``.
+
+        The fit's own generators: dropout and VAT's noise on the device,
+        augmentation on the CPU.
+        """
+        generator = torch.Generator(device=device).manual_seed(torch_seed)
+        use_generator(module, generator)
         return NS3LNet(
             module,
             self.objective_,
@@ -509,7 +476,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             predict_nonlinearity=_softmax64,
             callbacks=callbacks,
             verbose=0,
-            augment=augment,
+            augment=make_augmenter(self.augment, image_shape, torch_seed + 1),
             generator=generator,
             labelled_fraction=self.labelled_fraction,
             random_state=seed,
@@ -583,44 +550,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         score : float
         """
         return labelled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
-
-    def _make_selector(self, rng):
-        if self.selector in (None, "supervised"):
-            return None
-        if isinstance(self.selector, BaseNegativeSelector):
-            selector = clone(self.selector)
-        elif self.selector == "threshold":
-            selector = SELECTORS["threshold"](T=self.T)
-        else:
-            selector = SELECTORS[self.selector]()
-        if "random_state" in selector.get_params() and selector.random_state is None:
-            selector.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
-        selector._validate_params()
-        return selector
-
-    def _make_companion(self):
-        if self.companion is None:
-            return None
-        if isinstance(self.companion, BaseUnlabelledTerm):
-            companion = clone(self.companion)
-        else:
-            companion = COMPANIONS[self.companion]()
-        companion._validate_params()
-        return companion
-
-    def _make_augment(self, image_shape, seed: int):
-        if self.augment is None or callable(self.augment):
-            return self.augment
-        if image_shape is None:
-            raise ValueError(
-                f"augment={self.augment!r} shifts images: pass X of shape "
-                "(n, H, W) or (n, C, H, W), or give image_shape."
-            )
-        return ImageAugmenter(
-            image_shape,
-            flip=self.augment == "shift_flip",
-            generator=torch.Generator().manual_seed(seed),
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2,7 +2,9 @@
 
 import copy
 import math
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager, nullcontext
 from numbers import Integral
 
 import numpy as np
@@ -15,6 +17,7 @@ __all__ = [
     "SmallCNN",
     "build_module",
     "resolve_image_shape",
+    "seeded_global_rng",
     "use_generator",
 ]
 
@@ -256,3 +259,23 @@ def _first_layer_expects(module: nn.Module) -> str:
                 "channels, as (n, C, H, W)."
             )
     return "Check the shape the module's forward expects."
+
+
+#: Held while a network is initialised from torch's global generator, which
+#: every thread of the process shares.
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def seeded_global_rng(device: torch.device, seed: int, *, exclusive: bool):
+    """torch's global generators seeded with ``seed``, restored afterwards.
+
+    ``exclusive`` holds a lock meanwhile, so that a concurrent fit cannot
+    draw from, or reseed, the generator in between (for the weight
+    initialisation, the only draw of the package's networks from it).
+    """
+    devices = [device] if device.type == "cuda" else []
+    with _GLOBAL_RNG_LOCK if exclusive else nullcontext():
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield

@@ -7,6 +7,9 @@ each unlabelled batch from the network's current probabilities.
 
 from functools import partial
 
+import numpy as np
+from sklearn.base import clone
+
 from ._base import BaseNegativeSelector, BaseProbabilitySelector, BaseStaticSelector
 from ._neighbors import RULES, NearestNeighbourSelector
 from ._oracle import OracleSelector
@@ -34,3 +37,23 @@ SELECTORS = {
     **{rule: partial(NearestNeighbourSelector, rule=rule) for rule in RULES},
     "oracle": OracleSelector,
 }
+
+
+def make_selector(spec, T: float, rng):
+    """``NS3LClassifier``'s ``selector`` as a validated selector, or None.
+
+    A name builds the registry's selector (``"threshold"`` with ``T``); an
+    object is cloned. An unset ``random_state`` is drawn from ``rng``.
+    """
+    if spec in (None, "supervised"):
+        return None
+    if isinstance(spec, BaseNegativeSelector):
+        selector = clone(spec)
+    elif spec == "threshold":
+        selector = SELECTORS["threshold"](T=T)
+    else:
+        selector = SELECTORS[spec]()
+    if "random_state" in selector.get_params() and selector.random_state is None:
+        selector.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+    selector._validate_params()
+    return selector

@@ -7,6 +7,8 @@ rows' cross-entropy. :class:`NegativeSamplingTerm` is NS3L itself;
 ``NS3LClassifier(companion=...)`` trains beside it.
 """
 
+from sklearn.base import clone
+
 from ._base import BaseUnlabelledTerm
 from ._negative_sampling import NegativeSamplingTerm
 from ._pseudo_label import PseudoLabelLoss, pseudo_label_loss
@@ -23,3 +25,14 @@ __all__ = [
 
 #: Names accepted by ``NS3LClassifier(companion=...)``.
 COMPANIONS = {"pseudo_label": PseudoLabelLoss, "vat": VATLoss}
+
+
+def make_companion(spec):
+    """``NS3LClassifier``'s ``companion`` as a validated term, or None."""
+    if spec is None:
+        return None
+    companion = (
+        clone(spec) if isinstance(spec, BaseUnlabelledTerm) else COMPANIONS[spec]()
+    )
+    companion._validate_params()
+    return companion
