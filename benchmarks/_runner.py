@@ -28,8 +28,11 @@ from _catalogue import Catalogue, Profile, Row, RunContext, Skip, Split
 from _common import REPO, machine, versions
 from _report import write_outputs
 from scipy import sparse
-from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
-from sklearn.semi_supervised._label_propagation import BaseLabelPropagation
+from sklearn.semi_supervised import (
+    LabelPropagation,
+    LabelSpreading,
+    SelfTrainingClassifier,
+)
 from tqdm.auto import tqdm
 
 from sklearn_ns3l import NS3LClassifier
@@ -177,7 +180,7 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
         name = type(est).__name__ + (f"({type(inner).__name__})" if inner else "")
         return skipped(row, ctx, split, f"{name} does not accept sparse X: {exc}")
     t1 = time.perf_counter()
-    if split.transductive and isinstance(est, BaseLabelPropagation):
+    if split.transductive and isinstance(est, (LabelPropagation, LabelSpreading)):
         pred = est.transduction_[split.n_labelled :]
     else:
         pred = est.predict(X_test)

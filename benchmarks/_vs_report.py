@@ -285,13 +285,18 @@ def markdown(catalogue, profile, entries, runs, skips, methods, data_sets) -> st
                 f"{_num(t['negatives_per_sample'])} |"
             )
     if skips:
-        grouped: dict[tuple[str, str], list[str]] = {}
+        # Reason -> method -> data sets, then the methods that share both.
+        by_reason: dict[str, dict[str, list[str]]] = {}
         for s in skips:
             method, _, data_key = s["row"].rpartition(", ")
-            reason = s["skipped"].splitlines()[0]
-            grouped.setdefault((method, reason), [])
-            if data_key not in grouped[(method, reason)]:
-                grouped[(method, reason)].append(data_key)
+            keys = by_reason.setdefault(s["skipped"].splitlines()[0], {})
+            keys.setdefault(method, [])
+            if data_key not in keys[method]:
+                keys[method].append(data_key)
+        grouped: dict[tuple[str, tuple], list[str]] = {}
+        for reason, keys in by_reason.items():
+            for method, data_keys in keys.items():
+                grouped.setdefault((reason, tuple(data_keys)), []).append(method)
         lines += [
             "",
             "## Skipped",
@@ -300,8 +305,8 @@ def markdown(catalogue, profile, entries, runs, skips, methods, data_sets) -> st
             "command):",
             "",
         ] + [
-            f"- **{method}** on {', '.join(keys)}: {reason}"
-            for (method, reason), keys in grouped.items()
+            f"- {', '.join(f'**{m}**' for m in names)} on {', '.join(keys)}: {reason}"
+            for (reason, keys), names in grouped.items()
         ]
     notes = [m for m in methods if m.note]
     total = sum(r["seconds"] for r in runs)
@@ -426,9 +431,11 @@ def write_report(catalogue, profile, runs, out_dir, *, methods, data_sets) -> li
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     md, png, js = (out_dir / f"{stem}.{ext}" for ext in ("md", "png", "json"))
-    md.write_text(
-        markdown(catalogue, profile, entries, runs, skips, methods, data_sets)
-    )
+    text = markdown(catalogue, profile, entries, runs, skips, methods, data_sets)
+    md.write_text(text)
+    # The summary and its table, on the terminal too.
+    start = text.index("## Where NS3L stands")
+    print(text[start : text.index("\n![", start)].rstrip() + "\n")
     written = [md]
     if plot(entries, methods, png, catalogue.plot_title.format(profile=profile)):
         written.append(png)

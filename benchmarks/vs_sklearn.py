@@ -443,7 +443,9 @@ METHODS = (
         selector=True,
         note="drops the m = min(4, K - 1) nearest classes and draws one of the "
         "rest. On two classes the three nearest-neighbour rules all name the "
-        "class whose nearest labelled point is further.",
+        "class whose nearest labelled point is further, so they give the same "
+        "negatives but where the two distances tie (as on SecStr's binary "
+        "features, where each rule breaks ties its own way).",
     ),
     Method(
         "NS3L nn_furthest",

@@ -98,13 +98,19 @@ def build_compare_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--drop", nargs="+", default=[], metavar="COLUMN", help="columns not to use"
     )
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=5,
+        help="cross-validation folds (default: 5; fewer when the rarest class "
+        "has fewer labelled rows)",
+    )
     p.add_argument(
         "--max-epochs",
         type=int,
         default=None,
-        help="NS3L's training length (default: NS3LClassifier's, 50 passes "
-        "over the labelled rows)",
+        help="NS3L's training length in passes over the labelled rows "
+        "(default: NS3LClassifier's own)",
     )
     p.add_argument(
         "--batch-size", type=int, default=None, help="NS3L's (default: its own)"
