@@ -31,19 +31,36 @@ class RunCache:
         self.settings = dataclasses.asdict(settings)
         self.folder = Path(cache_dir) / f"{profile}-{settings_key(settings)}"
 
-    def path(self, row: str, seed: int) -> Path:
-        return self.folder / slugify(row) / f"seed{seed}.json"
+    def path(self, row: str, seed: int, skipped: bool = False) -> Path:
+        name = f"seed{seed}.skipped.json" if skipped else f"seed{seed}.json"
+        return self.folder / slugify(row) / name
 
     def __contains__(self, row_seed: tuple[str, int]) -> bool:
+        """Whether the run is done; a skipped one is not (it is tried again)."""
         return self.path(*row_seed).exists()
 
     def add(self, run: dict) -> None:
+        """Keep a run, or the record of a skipped one (``"skipped"`` in it).
+
+        A run replaces the skipped record of the same row and seed.
+        """
+        if "skipped" in run:
+            write_json(self.path(run["row"], run["seed"], skipped=True), run)
+            return
         write_json(self.path(run["row"], run["seed"]), run)
+        self.path(run["row"], run["seed"], skipped=True).unlink(missing_ok=True)
 
     def runs(self) -> list[dict]:
-        """Every readable run (a file being written is skipped)."""
+        """Every readable run and skipped record (a file being written is left out).
+
+        A skipped record whose run has since been made is left out too.
+        """
         runs = []
         for path in sorted(self.folder.glob("*/seed*.json")):
+            if path.name.endswith(".skipped.json") and (
+                path.with_name(path.name.replace(".skipped", "")).exists()
+            ):
+                continue
             try:
                 runs.append(json.loads(path.read_text()))
             except (OSError, json.JSONDecodeError):
@@ -71,4 +88,7 @@ class RunCache:
             if (run["row"], run["seed"]) not in self:
                 self.add(run)
                 added += 1
+        for record in outputs.get("skipped", []):
+            if (record["row"], record["seed"]) not in self:
+                self.add(record)
         return added

@@ -29,9 +29,23 @@ class RunContext:
     verbose: int = 1
 
 
+class Skip(Exception):
+    """A run that cannot be made here, with the reason why.
+
+    A row's factory raises it (or the runner does, for a fit that refuses
+    sparse input): the run is recorded as skipped, with its reason, instead
+    of failed, and is tried again by the next command.
+    """
+
+
 @dataclass
 class Split:
-    """One seed's data: the training rows (labelled, then the pool) and the test set."""
+    """One seed's data: the training rows (labelled, then the pool) and the test set.
+
+    ``transductive``: the test set is the pool itself (``X_test`` is
+    ``X[n_labelled:]``), as in the SSL book's protocol; a graph method is then
+    scored by its ``transduction_`` of the pool.
+    """
 
     X: np.ndarray  # labelled rows, then the pool
     y: np.ndarray  # labels, -1 for the pool
@@ -41,6 +55,7 @@ class Split:
     n_labelled: int
     n_unlabelled: int
     flat_cache: dict = field(default_factory=dict)
+    transductive: bool = False
 
     def flat(self, name: str) -> np.ndarray:
         """``X`` or ``X_test`` with each sample flattened to one row."""
@@ -76,13 +91,27 @@ class Profile:
 
     ``settings`` is a dataclass: a hash of its fields names the cache folder,
     so changing one starts a fresh set of runs instead of mixing results.
+    The seeds do not enter the hash: more seeds add runs to the same folder.
+    ``dataset`` may be None when every row carries its own.
     """
 
-    dataset: Dataset
+    dataset: Dataset | None
     settings: object
-    seeds: tuple[int, ...]
+    seeds: tuple[int, ...] | Mapping[str, tuple[int, ...]]
     description: str
     jobs: int = 1  # default --jobs: runs at a time (capped by the cores)
+
+    def seeds_of(self, row: Row) -> tuple[int, ...]:
+        """The row's seeds: ``seeds``, or ``seeds[<the row's data set>]``.
+
+        A mapping gives each data set its own seeds (splits), for a profile
+        whose rows carry their data sets; a data set it does not name gets
+        none.
+        """
+        if not isinstance(self.seeds, Mapping):
+            return tuple(self.seeds)
+        dataset = row.dataset or self.dataset
+        return tuple(self.seeds.get(dataset.name, ()))
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,10 @@ class Row:
         Fit and predict on flattened samples (n, n_features).
     y_true : bool
         Pass the ground truth as ``fit(X, y, y_true=...)`` (the oracle).
+    negatives : bool
+        After the fit, measure the fitted NS3L selector's negatives on the
+        pool (share that are the true class, count per sample; see
+        ``_runner.negative_diagnostics``).
     note : str
         Shown under the table.
     dataset : Dataset or None
@@ -112,6 +145,7 @@ class Row:
     paper: tuple[float, float] | None = None
     flat: bool = False
     y_true: bool = False
+    negatives: bool = False
     note: str = ""
     dataset: Dataset | None = None
 
@@ -159,6 +193,9 @@ class Catalogue:
     default_rows : mapping of str to tuple of str
         Per profile, the rows run when no ``--rows`` is given; every row for
         a profile not listed.
+    report : callable or None
+        ``report(catalogue, profile, runs, out_dir) -> list of Path``, the
+        outputs written from the runs; None: ``_report.write_outputs``.
     """
 
     name: str
@@ -175,6 +212,7 @@ class Catalogue:
     paper_label: str = "paper"
     default_profiles: tuple[str, ...] = ("cpu",)
     default_rows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    report: Callable | None = None
 
     def row(self, name: str) -> Row:
         return next(r for r in self.rows if r.name == name)

@@ -271,7 +271,13 @@ def plot(catalogue: Catalogue, table, path: Path, title: str) -> bool:
 def write_outputs(
     catalogue: Catalogue, profile: str, runs: list[dict], out_dir: Path
 ) -> list[Path]:
-    """``<name>_<profile>.md``, ``.png`` and ``.json`` from every run given."""
+    """``<name>_<profile>.md``, ``.png`` and ``.json`` from every run given.
+
+    Skipped records (``"skipped"`` in them) are listed under the table and
+    kept in the JSON's ``"skipped"``, apart from the runs.
+    """
+    skips = in_table_order([r for r in runs if "skipped" in r], catalogue)
+    runs = [r for r in runs if "skipped" not in r]
     if not runs:
         print("No finished runs yet: nothing to write.")
         return []
@@ -282,7 +288,12 @@ def write_outputs(
         out_dir / f"{catalogue.name}_{profile}.{ext}" for ext in ("md", "png", "json")
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    md.write_text(markdown(catalogue, profile, table, runs, pairs))
+    text = markdown(catalogue, profile, table, runs, pairs)
+    if skips:
+        text += "\nSkipped runs:\n\n" + "".join(
+            f"- {r['row']} | seed {r['seed']}: {r['skipped']}\n" for r in skips
+        )
+    md.write_text(text)
     written = [md]
     if plot(catalogue, table, png, catalogue.plot_title.format(profile=profile)):
         written.append(png)
@@ -295,6 +306,7 @@ def write_outputs(
             "summary": table,
             "paired_differences": pairs,
             "runs": runs,
+            **({"skipped": skips} if skips else {}),
         },
     )
     written.append(js)

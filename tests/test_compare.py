@@ -1,0 +1,194 @@
+"""``ns3l compare FILE --target COLUMN``: NS3L, its twin and the peers on a table."""
+
+import csv
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from sklearn_ns3l._cli import main
+from sklearn_ns3l._compare import (
+    PEERS,
+    CompareError,
+    LabelledOnly,
+    compare_methods,
+    read_table,
+    semi_supervised_folds,
+)
+from sklearn_ns3l.datasets import hide_labels
+
+pd = pytest.importorskip("pandas")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # HistGradientBoosting's OpenMP threads wait on each other on a shared
+    # 2-core machine; one thread is faster for tables this small.
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def digits_csv(tmp_path_factory):
+    """300 digits, 8 labels per class, the rest of the target empty."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(64)])
+    target = hide_labels(y, 8, random_state=0).astype(object)
+    target[target == -1] = None
+    frame["digit"] = target
+    path = tmp_path_factory.mktemp("compare") / "digits.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_compare_runs_every_method_end_to_end_on_a_csv(digits_csv, tmp_path, capsys):
+    out = tmp_path / "table.csv"
+    argv = ["compare", str(digits_csv), "--target", "digit", "--max-epochs", "2"]
+    assert main([*argv, "--folds", "2", "--output", str(out), "--no-progress"]) == 0
+
+    printed = capsys.readouterr().out
+    assert "80 labelled rows of 10 classes, 220 unlabelled" in printed
+    assert "64 numeric column(s) used as they are" in printed
+    methods = list(compare_methods())
+    assert methods[:2] == ["NS3L default", "NS3L supervised twin"]
+    for name in methods:
+        assert name in printed
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["method"] for r in rows] == methods
+    for row in rows:
+        assert row["note"] == ""  # every method ran
+        assert 0 <= float(row["accuracy_mean"]) <= 100
+        assert len(row["fold_accuracies"].split(";")) == 2
+    twin = next(r for r in rows if r["method"] == "NS3L supervised twin")
+    assert twin["delta_vs_supervised_twin"] == ""
+    assert float(rows[0]["delta_vs_supervised_twin"]) == pytest.approx(
+        float(rows[0]["accuracy_mean"]) - float(twin["accuracy_mean"]), abs=1e-3
+    )
+
+
+def test_categorical_columns_are_one_hot_encoded_and_parquet_is_read(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "green", "blue"], 120)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=120) + (colour == "red"),
+            "colour": pd.Series(colour).where(rng.random(120) > 0.1),  # some missing
+            "label": np.where(colour == "red", "yes", "no"),
+        }
+    )
+    frame.loc[rng.random(120) < 0.6, "label"] = "-1"
+    path = tmp_path / "table.parquet"
+    frame.to_parquet(path)
+
+    argv = ["compare", str(path), "--target", "label", "--folds", "3"]
+    assert main([*argv, "--methods", "logistic", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 numeric column(s) used as they are, 1 categorical" in printed
+    assert "LogisticRegression (labelled only)" in printed
+    assert "NS3L supervised twin" in printed  # always, as the reference
+    assert "SVC (labelled only)" not in printed
+
+
+def test_an_npz_of_images_is_compared_on_flattened_pixels(tmp_path, capsys):
+    X, y = load_digits(return_X_y=True)
+    path = tmp_path / "digits.npz"
+    np.savez(path, X=(X[:200] / 16).reshape(-1, 8, 8), y=hide_labels(y[:200], 5, 0))
+    argv = ["compare", str(path), "--max-epochs", "1", "--folds", "2"]
+    assert main([*argv, "--methods", "SVC (labelled", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "X holds images of shape (8, 8)" in printed
+    assert "SVC (labelled only)" in printed
+
+
+@pytest.mark.parametrize(
+    ("content", "argv", "message"),
+    [
+        ("a,b\n1,2\n3,4\n", ["--target", "c"], "has no column 'c'; its columns: a, b"),
+        ("a,y\n1,\n3,-1\n", ["--target", "y"], "no labelled row"),
+        ("a,y\n1,0\n3,0\n5,\n", ["--target", "y"], "one class only"),
+        ("a,y\n1,0\n3,1\n5,1\n", ["--target", "y"], "class 0 has a single labelled"),
+    ],
+    ids=["no-such-column", "no-labelled-rows", "one-class", "class-of-one"],
+)
+def test_a_bad_table_is_a_clear_error_with_exit_status_2(
+    tmp_path, capsys, content, argv, message
+):
+    path = tmp_path / "table.csv"
+    path.write_text(content)
+    assert main(["compare", str(path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ns3l compare: ") and message in err
+
+
+def test_an_unreadable_or_missing_file_is_a_clear_error(tmp_path, capsys):
+    garbage = tmp_path / "table.parquet"
+    garbage.write_bytes(b"\x00\x01 this is not parquet")
+    assert main(["compare", str(garbage), "--target", "y"]) == 2
+    assert f"cannot read {garbage} as parquet" in capsys.readouterr().err
+
+    assert main(["compare", str(tmp_path / "nope.csv"), "--target", "y"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+    npz = tmp_path / "arrays.npz"
+    np.savez(npz, features=np.zeros((3, 2)))
+    assert main(["compare", str(npz)]) == 2
+    assert "an .npz needs X and y" in capsys.readouterr().err
+
+
+def test_main_command_without_subcommand_is_unchanged(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--labels-per-class" in out and "ns3l compare FILE --target COLUMN" in out
+
+
+def test_compare_help_names_the_pipeline(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "numeric columns are used as they are" in out
+    assert "one-hot encoded" in out and "ColumnTransformer" in out
+
+
+def test_empty_minus_one_and_nan_targets_are_unlabelled(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n1,2.0\n2,\n3,-1\n4,5.0\n5, \n6,2\n")
+    table = read_table(path, "y")
+    assert table.y.tolist() == [0, -1, -1, 1, -1, 0]
+    assert table.classes.tolist() == [2, 5]  # 2.0 and 2 are one class
+
+
+def test_folds_test_labelled_rows_only_and_train_on_every_unlabelled_row():
+    y = np.array([0, 1, 0, 1, -1, -1, 0, 1, -1, 0, 1, -1])
+    folds = semi_supervised_folds(y, 2, random_state=0)
+    pool = set(np.flatnonzero(y == -1))
+    tested = []
+    for train, test in folds:
+        assert pool <= set(train)
+        assert np.all(y[test] != -1)
+        assert not set(train) & set(test)
+        assert np.bincount(y[test]).tolist() == [2, 2]  # stratified: 4 + 4 in two
+        tested += test.tolist()
+    assert sorted(tested) == sorted(np.flatnonzero(y != -1))
+
+
+def test_labelled_only_equals_the_estimator_fitted_on_the_labelled_rows(digits_semi):
+    X, y_semi, _ = digits_semi
+    ours = LabelledOnly(LogisticRegression(max_iter=200)).fit(X, y_semi)
+    labelled = y_semi != -1
+    plain = LogisticRegression(max_iter=200).fit(X[labelled], y_semi[labelled])
+    np.testing.assert_array_equal(ours.predict(X), plain.predict(X))
+    assert ours.n_labelled_ == labelled.sum()
+    with pytest.raises(ValueError, match="no labelled samples"):
+        LabelledOnly(LogisticRegression()).fit(X, np.full(len(X), -1))
+
+
+def test_compare_error_is_a_value_error():
+    assert issubclass(CompareError, ValueError)
+    assert "SelfTraining (SVC)" in PEERS
