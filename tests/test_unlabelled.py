@@ -242,3 +242,17 @@ def test_fit_refuses_nan_targets():
     y[40:] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         NS3LClassifier(**TINY).fit(X, y)
+
+
+# Until fit calls split_labelled before validate_data, scikit-learn's check of
+# y meets pandas.NA first and fails with a TypeError; strict, so the marker
+# goes when the call lands.
+@pytest.mark.xfail(
+    strict=True, reason="NS3LClassifier.fit reads the markers after validate_data"
+)
+def test_fit_refuses_pandas_na_with_the_rule():
+    X, truth = _problem()
+    y = truth.astype(object)
+    y[40:] = _NAish()
+    with pytest.raises(ValueError, match="Mark unlabelled rows with -1"):
+        NS3LClassifier(**TINY).fit(X, y)
