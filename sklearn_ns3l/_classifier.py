@@ -319,6 +319,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self : NS3LClassifier
             The fitted classifier.
         """
+        # The markers first: scikit-learn's own checks of y would meet a
+        # missing value such as pandas.NA with a TypeError of numpy's.
+        split_labelled(y)
         X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(

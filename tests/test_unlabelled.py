@@ -244,12 +244,6 @@ def test_fit_refuses_nan_targets():
         NS3LClassifier(**TINY).fit(X, y)
 
 
-# Until fit calls split_labelled before validate_data, scikit-learn's check of
-# y meets pandas.NA first and fails with a TypeError; strict, so the marker
-# goes when the call lands.
-@pytest.mark.xfail(
-    strict=True, reason="NS3LClassifier.fit reads the markers after validate_data"
-)
 def test_fit_refuses_pandas_na_with_the_rule():
     X, truth = _problem()
     y = truth.astype(object)
