@@ -130,11 +130,7 @@ def test_names_torch_does_not_parse_are_refused(name):
     assert "is not a torch device" in _refused(name)
 
 
-# NS3LClassifier checks CUDA alone until its _torch_device returns
-# resolve_device(self.device); strict, so the marker goes when the call lands.
-@pytest.mark.xfail(
-    strict=True, reason="NS3LClassifier._torch_device does not call resolve_device"
-)
+# The classifier resolves its device through resolve_device, so every type.
 @pytest.mark.parametrize(
     "name",
     ["meta", "hip"]
