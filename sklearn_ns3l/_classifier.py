@@ -138,7 +138,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         None trains on every labelled row.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
-        available.
+        available; any other torch device type too. A device this machine
+        lacks is refused with a ValueError before training.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batching and selectors. The
         same integer gives the same predictions.
@@ -302,7 +303,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             given to the selector in memory). A memory map of another dtype
             is converted to float32 in memory first.
         y : array-like of shape (n_samples,)
-            Class labels (integers or strings), -1 for unlabelled rows.
+            Class labels (integers or strings), -1 for unlabelled rows: the
+            number -1, or the string ``"-1"`` in an array of strings. Missing
+            values (NaN, None, ``pandas.NA``) are refused with a ValueError
+            saying so.
         y_true : array-like of shape (n_samples,), default=None
             The ground truth of every row, for ablations only: read by
             selectors that need it (the oracle) and by nothing else.
