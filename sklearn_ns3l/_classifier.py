@@ -325,7 +325,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         """
         # The markers first: scikit-learn's own checks of y would meet a
         # missing value such as pandas.NA with a TypeError of numpy's.
-        split_labelled(y)
+        unlabelled, y_known = split_labelled(y)
         X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -335,7 +335,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
         device = resolve_device(self.device)
-        labelled, pool, y_labelled, y_encoded = self._split_labels(y, sample_weight)
+        labelled, pool, y_labelled, y_encoded = self._split_labels(
+            unlabelled, y_known, sample_weight
+        )
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
         batch_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -400,10 +402,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         net.generator, net.augment = None, None
         return net
 
-    def _split_labels(self, y, sample_weight):
+    def _split_labels(self, unlabelled, y_known, sample_weight):
         """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
-        unlabelled, y_known = split_labelled(y)
-        kept = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
+        kept = (
+            np.ones(len(unlabelled), bool)
+            if sample_weight is None
+            else sample_weight > 0
+        )
         labelled = np.flatnonzero(~unlabelled & kept)
         pool = np.flatnonzero(unlabelled & kept)
         if len(labelled) == 0:

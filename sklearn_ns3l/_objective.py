@@ -73,9 +73,7 @@ class SemiSupervisedObjective:
         self.rampup_epochs = rampup_epochs
         self.weight_keys = tuple(f"{t.name}_weight" for t in self.terms)
         self.history_keys = ("supervised_loss",) + tuple(
-            key
-            for t in self.terms
-            for key in (f"{t.name}_loss", f"{t.name}_weight", *t.term.history_keys)
+            key for t in self.terms for key in self._keys_of(t.name, t.term)
         )
         self.reads_pool = bool(self.terms)
 
