@@ -62,6 +62,7 @@ from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
 
 from sklearn_ns3l import VATLoss
+from sklearn_ns3l.callbacks import CosineDecay
 
 # --------------------------------------------------------------------------
 # Profiles.
@@ -132,20 +133,6 @@ def keras_cnn(ctx, **params):
         torch.manual_seed(ctx.seed)
         module = KerasCNN()
     return ns3l(ctx, module=module, **params)
-
-
-class CosineDecay:
-    """The factor of the learning rate at optimiser step ``k``: 1 down to 0."""
-
-    def __init__(self, total_steps: int):
-        self.total_steps = total_steps
-
-    def __call__(self, step: int) -> float:
-        frac = min(step / self.total_steps, 1.0)
-        return 0.5 * (1.0 + math.cos(math.pi * frac))
-
-    def __repr__(self) -> str:
-        return f"CosineDecay(total_steps={self.total_steps})"
 
 
 class CosineLR(LRScheduler):

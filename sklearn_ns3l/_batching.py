@@ -27,7 +27,9 @@ __all__ = [
     "SequentialBatches",
     "ValidationBatches",
     "ValidationData",
+    "batch_shares",
     "labelled_weights",
+    "steps_per_pass",
     "validation_split",
 ]
 
@@ -78,7 +80,8 @@ class SemiSupervisedData(torch.utils.data.Dataset):
     ``weights``, when given, weigh the labelled rows' cross-entropy (one per
     labelled row, mean 1).
 
-    Its length is the number of labelled rows: one epoch is one pass over them.
+    Its length is the number of labelled rows (a pass over them is the
+    paper's epoch; see :class:`BalancedBatches`).
     """
 
     def __init__(
@@ -108,6 +111,43 @@ class SemiSupervisedData(torch.utils.data.Dataset):
         raise TypeError("SemiSupervisedData is read through BalancedBatches.")
 
 
+def batch_shares(
+    batch_size: int, labelled_fraction: float, has_pool: bool, use_unlabelled: bool
+) -> tuple[int, int]:
+    """Labelled and unlabelled rows of each training batch.
+
+    With no pool every row of the batch is labelled; the supervised baseline
+    (``use_unlabelled=False``) keeps NS3L's labelled share and skips the pool.
+    """
+    if has_pool:
+        n_l = max(1, round(batch_size * labelled_fraction))
+        n_u = max(1, batch_size - n_l) if use_unlabelled else 0
+    else:
+        n_l, n_u = batch_size, 0
+    if n_u == 0:
+        # Batch norm needs two rows: no batch of one labelled row alone.
+        n_l = max(n_l, 2)
+    return n_l, n_u
+
+
+def _pass_starts(n: int, n_l: int, n_u: int) -> list[int]:
+    """Where each batch's labelled rows start in one pass over ``n`` rows.
+
+    A batch of a single row cannot train batch normalisation ("Expected more
+    than 1 value per channel"): a last labelled row with no pool beside it
+    joins the batch before it.
+    """
+    starts = list(range(0, n, n_l))
+    if n_u == 0 and n % n_l == 1 and len(starts) > 1:
+        starts.pop()
+    return starts
+
+
+def steps_per_pass(n_labelled: int, n_l: int, n_u: int) -> int:
+    """Batches in one pass over ``n_labelled`` rows (see :func:`batch_shares`)."""
+    return len(_pass_starts(n_labelled, n_l, n_u))
+
+
 class BalancedBatches:
     """Batches with a fixed share of labelled rows, the unlabelled pool cycled.
 
@@ -130,6 +170,11 @@ class BalancedBatches:
     augment : callable or None
         Applied to the unlabelled rows of each batch (a tensor in, a tensor
         of the same shape out).
+    n_steps : int or None
+        Batches per epoch. None: one pass over the labelled rows, reshuffled
+        each epoch (the paper's epoch). An int cycles the labelled rows like
+        the pool (reshuffled at the end of each pass, no row twice in one
+        batch), so that few labels still make ``n_steps`` optimiser steps.
     """
 
     def __init__(
@@ -140,38 +185,27 @@ class BalancedBatches:
         seed=None,
         use_unlabelled=True,
         augment=None,
+        n_steps=None,
     ):
         self.data = dataset
         self.augment = augment
+        self.n_steps = n_steps
         labelled_rng, pool_rng = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.default_rng(labelled_rng)
         self.pool_rng = np.random.default_rng(pool_rng)
-        if dataset.n_unlabelled:
-            self.n_l = max(1, round(batch_size * labelled_fraction))
-            self.n_u = max(1, batch_size - self.n_l) if use_unlabelled else 0
-        else:
-            self.n_l, self.n_u = batch_size, 0
-        if self.n_u == 0:
-            # Batch norm needs two rows: no batch of one labelled row alone.
-            self.n_l = max(self.n_l, 2)
+        self.n_l, self.n_u = batch_shares(
+            batch_size, labelled_fraction, dataset.n_unlabelled > 0, use_unlabelled
+        )
         self._pool_order = np.empty(0, dtype=np.int64)
         self._pool_pos = 0
+        self._labelled_order = np.empty(0, dtype=np.int64)
+        self._labelled_pos = 0
 
     def __len__(self) -> int:
-        return len(self._starts())
+        return len(self._starts()) if self.n_steps is None else self.n_steps
 
     def _starts(self) -> list[int]:
-        """Where each batch's labelled rows start in the epoch's order.
-
-        A batch of a single row cannot train batch normalisation ("Expected
-        more than 1 value per channel"): a last labelled row with no pool
-        beside it joins the batch before it.
-        """
-        n = len(self.data)
-        starts = list(range(0, n, self.n_l))
-        if self.n_u == 0 and n % self.n_l == 1 and len(starts) > 1:
-            starts.pop()
-        return starts
+        return _pass_starts(len(self.data), self.n_l, self.n_u)
 
     def _next_unlabelled(self, n: int) -> np.ndarray:
         out = []
@@ -185,12 +219,32 @@ class BalancedBatches:
             out.append(take)
         return np.concatenate(out)
 
-    def __iter__(self):
-        data = self.data
-        order = self.rng.permutation(len(data))
+    def _next_labelled(self) -> np.ndarray:
+        """The next labelled rows of the cycled order, none twice in a batch."""
+        n = len(self.data)
+        if self._labelled_pos + min(self.n_l, n) > len(self._labelled_order):
+            # A new pass: the rows the last one left are dropped, so a batch
+            # never repeats a row (the leftovers get their turn in the order
+            # of a later pass; each pass is a fresh permutation).
+            self._labelled_order = self.rng.permutation(n)
+            self._labelled_pos = 0
+        take = self._labelled_order[self._labelled_pos : self._labelled_pos + self.n_l]
+        self._labelled_pos += len(take)
+        return take
+
+    def _labelled_batches(self):
+        if self.n_steps is not None:
+            for _ in range(self.n_steps):
+                yield self._next_labelled()
+            return
+        order = self.rng.permutation(len(self.data))
         starts = self._starts()
         for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
-            idx_l = order[start:stop]
+            yield order[start:stop]
+
+    def __iter__(self):
+        data = self.data
+        for idx_l in self._labelled_batches():
             rows = torch.from_numpy(idx_l)
             target = {"y": data.y_l[rows], "n_labelled": len(idx_l)}
             if data.w_l is not None:

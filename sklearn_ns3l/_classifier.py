@@ -19,7 +19,9 @@ from ._batching import (
     FixedValidation,
     SemiSupervisedData,
     ValidationData,
+    batch_shares,
     labelled_weights,
+    steps_per_pass,
     validation_split,
 )
 from ._device import resolve_device
@@ -34,7 +36,12 @@ from ._networks import (
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score
 from ._unlabelled import split_labelled
-from .callbacks import check_monitors, termination_condition, training_callbacks
+from .callbacks import (
+    check_monitors,
+    cosine_schedule,
+    termination_condition,
+    training_callbacks,
+)
 from .selectors import SELECTORS, BaseNegativeSelector, make_selector
 from .unlabelled_terms import (
     COMPANIONS,
@@ -50,6 +57,9 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
+
+#: Optimiser steps per epoch, at least, with ``steps_per_epoch="auto"``.
+AUTO_STEPS_PER_EPOCH = 20
 
 
 def _softmax64(logits: torch.Tensor) -> torch.Tensor:
@@ -102,11 +112,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         this many epochs; 0 starts at full weight.
     labelled_fraction : float, default=0.5
         Share of each training batch drawn from the labelled rows; the rest
-        comes from the unlabelled pool, which is cycled. One epoch is one pass
-        over the labelled rows. The supervised baseline takes the same
-        labelled rows per step and skips the pool, so the two differ only by
-        the NS3L term; with no unlabelled rows at all, every row of a batch is
-        labelled.
+        comes from the unlabelled pool, which is cycled. The supervised
+        baseline takes the same labelled rows per step and skips the pool, so
+        the two differ only by the NS3L term; with no unlabelled rows at all,
+        every row of a batch is labelled.
     module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
         The network. None picks a small CNN for images (3-D or 4-D ``X``
         with images larger than 1x1, or
@@ -116,11 +125,28 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ``(height, width)`` or ``(channels, height, width)`` of each sample
         when ``X`` holds flattened images.
     max_epochs : int, default=50
-        Passes over the labelled rows.
+        Epochs of training (each of ``steps_per_epoch`` optimiser steps).
+    steps_per_epoch : "auto", int or None, default="auto"
+        Optimiser steps (batches) per epoch. None: one pass over the
+        labelled rows, the paper's epoch, so that training shrinks with the
+        labels (100 labels at 50 per batch make 2 steps an epoch). An int:
+        that many steps, the labelled rows cycled (reshuffled at each pass,
+        none twice in a batch). ``"auto"``: one pass over the labelled rows,
+        but at least ``AUTO_STEPS_PER_EPOCH`` (20) steps, so that the default
+        50 epochs make at least 1,000 steps however few the labels (see
+        ``docs/results.md``, "Training length"). ``rampup_epochs`` counts
+        these epochs. The steps taken are ``steps_per_epoch_``.
     batch_size : int, default=100
         Rows per training batch (labelled and unlabelled together).
     lr : float, default=6e-4
-        Learning rate (the paper's value, for Adam).
+        Initial learning rate (the paper's value, for Adam).
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` decays the learning rate to 0 over the whole training,
+        step by step (:func:`sklearn_ns3l.callbacks.cosine_schedule`), so the
+        last epochs settle instead of jumping by points of test error as at
+        a constant rate; a skorch ``LRScheduler`` in ``callbacks`` then
+        raises a ValueError. ``"constant"`` keeps ``lr`` (the paper's
+        setting), or leaves the schedule to such a callback.
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the labelled rows' cross-entropy, as in
@@ -146,8 +172,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     callbacks : list of skorch callbacks or None, default=None
         Extra :mod:`skorch.callbacks` for the training net, as instances or
         ``(name, callback)`` pairs, e.g. a learning-rate schedule
-        (``LRScheduler("CosineAnnealingLR", T_max=max_epochs)``) or a per-epoch
-        measurement that records into ``history_``. They are cloned in ``fit``,
+        (``LRScheduler("ReduceLROnPlateau", monitor="valid_loss")``, with
+        ``lr_schedule="constant"``) or a per-epoch measurement that records
+        into ``history_``. They are cloned in ``fit``,
         so the objects given here are left untouched.
     verbose : int, default=0
         Above 0, a progress bar over epochs.
@@ -178,6 +205,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         the ramp-up, at the epoch's end) and ``negatives_per_sample`` (mean
         size of ``N(u)``); with a companion, ``companion_loss`` and
         ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``.
+    steps_per_epoch_ : int
+        Optimiser steps of each epoch, as resolved from ``steps_per_epoch``.
     n_epochs_ : int
         Epochs completed; fewer than ``max_epochs`` after an early stop or a
         KeyboardInterrupt.
@@ -234,8 +263,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "module": [None, StrOptions({"cnn", "mlp"}), HasMethods(["forward"])],
         "image_shape": [None, tuple, list],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "steps_per_epoch": [
+            None,
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
@@ -259,8 +294,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         module=None,
         image_shape=None,
         max_epochs=50,
+        steps_per_epoch="auto",
         batch_size=100,
         lr=6e-4,
+        lr_schedule="cosine",
         optimizer="adam",
         class_weight=None,
         validation_fraction=None,
@@ -280,8 +317,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.module = module
         self.image_shape = image_shape
         self.max_epochs = max_epochs
+        self.steps_per_epoch = steps_per_epoch
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
         self.class_weight = class_weight
         self.validation_fraction = validation_fraction
@@ -331,7 +370,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        callbacks = training_callbacks(self.callbacks, self.verbose)
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
         device = resolve_device(self.device)
@@ -345,13 +383,18 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.companion_ = make_companion(self.companion)
         self.objective_ = self._make_objective(has_pool=len(pool) > 0)
         train, valid = validation_split(y_encoded, self.validation_fraction, rng)
-        check_monitors(callbacks, self._history_keys(valid is not None))
         valid_data = None
         if valid is not None:
             valid_data = ValidationData(X, labelled[valid], y_encoded[valid])
         labelled, y_labelled, y_encoded = (
             a[train] for a in (labelled, y_labelled, y_encoded)
         )
+        n_steps = self._steps_per_epoch(len(labelled), len(pool))
+        schedule = None
+        if self.lr_schedule == "cosine":
+            schedule = cosine_schedule(self.max_epochs * self.steps_per_epoch_)
+        callbacks = training_callbacks(self.callbacks, self.verbose, schedule)
+        check_monitors(callbacks, self._history_keys(valid is not None))
         negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
         weights = labelled_weights(
             sample_weight, self.class_weight, labelled, y_labelled
@@ -366,7 +409,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 X[labelled[:1]],
             )
         net = self._make_net(
-            module, valid_data, image_shape, device, callbacks, torch_seed, batch_seed
+            module,
+            valid_data,
+            image_shape,
+            device,
+            callbacks,
+            (torch_seed, batch_seed),
+            n_steps,
         )
         self.net_ = self._train(net, data, device, torch_seed)
         self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
@@ -427,6 +476,27 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
         return labelled, pool, y_labelled, y_encoded
 
+    def _steps_per_epoch(self, n_labelled: int, n_unlabelled: int) -> int | None:
+        """The net's batches per epoch: an int, or None for one labelled pass.
+
+        Sets ``steps_per_epoch_``, the steps either way.
+        """
+        shares = batch_shares(
+            self.batch_size,
+            self.labelled_fraction,
+            n_unlabelled > 0,
+            self.objective_.reads_pool,
+        )
+        one_pass = steps_per_pass(n_labelled, *shares)
+        if isinstance(self.steps_per_epoch, Integral):
+            n_steps = int(self.steps_per_epoch)
+        elif self.steps_per_epoch == "auto" and one_pass < AUTO_STEPS_PER_EPOCH:
+            n_steps = AUTO_STEPS_PER_EPOCH
+        else:
+            n_steps = None
+        self.steps_per_epoch_ = one_pass if n_steps is None else n_steps
+        return n_steps
+
     def _history_keys(self, validating: bool) -> set[str]:
         keys = {"train_loss", *self.objective_.history_keys}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
@@ -467,13 +537,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _make_net(
-        self, module, valid_data, image_shape, device, callbacks, torch_seed, seed
+        self, module, valid_data, image_shape, device, callbacks, seeds, n_steps
     ):
         """The skorch net that trains ``module`` with ``objective_``.
 
         The fit's own generators: dropout and VAT's noise on the device,
         augmentation on the CPU.
         """
+        torch_seed, seed = seeds
         generator = torch.Generator(device=device).manual_seed(torch_seed)
         use_generator(module, generator)
         return NS3LNet(
@@ -491,6 +562,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             augment=make_augmenter(self.augment, image_shape, torch_seed + 1),
             generator=generator,
             labelled_fraction=self.labelled_fraction,
+            steps_per_epoch=n_steps,
             random_state=seed,
         )
 

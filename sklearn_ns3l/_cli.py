@@ -53,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--selector", choices=sorted(SELECTORS), default="threshold")
     p.add_argument("-T", "--T", type=float, default=0.04, dest="T")
     p.add_argument("--ns-weight", type=float, default=1.0)
-    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="max_epochs (default: NS3LClassifier's, 50 epochs of at least 20 "
+        "steps, the learning rate decayed to 0)",
+    )
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--seeds", type=int, default=3, help="repetitions (seeds 0..N-1)")
@@ -209,16 +214,18 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     common = dict(
-        max_epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         device=args.device,
         verbose=args.verbose,
     )
+    if args.epochs is not None:
+        common["max_epochs"] = args.epochs
+    epochs = NS3LClassifier(**common).max_epochs
     print(
         f"{args.dataset}: {len(y_train)} training images, "
         f"{args.labels_per_class} labels per class kept (the rest -1), "
-        f"{len(y_test)} test images; {args.epochs} epochs, {args.seeds} seeds"
+        f"{len(y_test)} test images; {epochs} epochs, {args.seeds} seeds"
     )
     header = f"{'method':<28}" + "".join(f"  seed {s:<3}" for s in range(args.seeds))
     print(header + "  mean acc    s/fit")

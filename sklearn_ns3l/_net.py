@@ -44,6 +44,9 @@ class NS3LNet(NeuralNet):
     generator : torch.Generator or None, default=None
         The fit's own generator on the device, handed to the objective's
         terms (VAT's noise).
+    steps_per_epoch : int or None, default=None
+        Batches per epoch; None is one pass over the labelled rows (see
+        :class:`~sklearn_ns3l._batching.BalancedBatches`).
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -57,6 +60,7 @@ class NS3LNet(NeuralNet):
         augment=None,
         random_state=None,
         generator=None,
+        steps_per_epoch=None,
         **kwargs,
     ):
         super().__init__(module, criterion, *args, **kwargs)
@@ -64,6 +68,7 @@ class NS3LNet(NeuralNet):
         self.augment = augment
         self.random_state = random_state
         self.generator = generator
+        self.steps_per_epoch = steps_per_epoch
 
     @property
     def history_keys(self) -> tuple[str, ...]:
@@ -104,6 +109,7 @@ class NS3LNet(NeuralNet):
                 seed=self.random_state,
                 use_unlabelled=self.criterion.reads_pool,
                 augment=self.augment,
+                n_steps=self.steps_per_epoch,
             )
         if isinstance(dataset, ValidationData):
             return ValidationBatches(dataset, self.batch_size)

@@ -6,16 +6,70 @@ given there replaces the bar that ``verbose=1`` would draw, e.g. to label it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 from sklearn.base import clone
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
 
-__all__ = ["DivergenceGuard", "EpochProgress"]
+__all__ = ["CosineDecay", "DivergenceGuard", "EpochProgress", "cosine_schedule"]
 
 #: Names of the callbacks NS3LClassifier adds itself.
-_OWN = {"divergence", "progress"}
+_OWN = {"divergence", "progress", "lr_schedule"}
+
+
+class CosineDecay:
+    """Cosine decay of the learning rate to zero over ``total_steps`` steps.
+
+    The factor of step ``t`` (counted from 0) is
+    ``(1 + cos(pi * min(t / total_steps, 1))) / 2``: 1 at the first step,
+    0 from step ``total_steps`` on (Loshchilov and Hutter, "SGDR", ICLR 2017,
+    without restarts). A ``lr_lambda`` for :class:`torch.optim.lr_scheduler.LambdaLR`;
+    a class rather than a closure, so that a fitted net pickles.
+
+    Parameters
+    ----------
+    total_steps : int
+        Optimiser steps of the whole training, >= 1.
+
+    Examples
+    --------
+    >>> from sklearn_ns3l.callbacks import CosineDecay
+    >>> decay = CosineDecay(4)
+    >>> [round(decay(t), 3) for t in range(5)]
+    [1.0, 0.854, 0.5, 0.146, 0.0]
+    """
+
+    def __init__(self, total_steps: int):
+        self.total_steps = total_steps
+
+    def __call__(self, step: int) -> float:
+        frac = min(step / self.total_steps, 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * frac))
+
+    def __repr__(self) -> str:
+        return f"CosineDecay(total_steps={self.total_steps})"
+
+
+class _CosineLR(LRScheduler):
+    """skorch's scheduler, with a repr that says what it does."""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.policy.__name__}, "
+            f"lr_lambda={self.lr_lambda!r}, step_every={self.step_every!r})"
+        )
+
+
+def cosine_schedule(total_steps: int) -> LRScheduler:
+    """skorch's ``LRScheduler`` decaying the rate to 0 over ``total_steps`` batches.
+
+    What ``NS3LClassifier(lr_schedule="cosine")`` trains with:
+    ``LRScheduler(LambdaLR, lr_lambda=CosineDecay(total_steps), step_every="batch")``.
+    """
+    return _CosineLR(LambdaLR, lr_lambda=CosineDecay(total_steps), step_every="batch")
 
 
 class EpochProgress(Callback):
@@ -94,18 +148,21 @@ class DivergenceGuard(Callback):
             )
 
 
-def training_callbacks(callbacks, verbose) -> list:
+def training_callbacks(callbacks, verbose, schedule=None) -> list:
     """The training net's callbacks: the package's own, then the user's.
 
     The user's are cloned (skorch initialises callbacks in place; a clone
     keeps the parameter as the user set it, as scikit-learn requires of
     ``fit``). An :class:`EpochProgress` among them replaces the default bar.
+    ``schedule``, a learning-rate scheduler callback or None, is added as
+    ``"lr_schedule"``.
 
     Raises
     ------
     ValueError
-        For an item that is not a callback or a ``(name, callback)`` pair, or
-        a name the package's own callbacks use.
+        For an item that is not a callback or a ``(name, callback)`` pair, a
+        name the package's own callbacks use, or a user's ``LRScheduler``
+        beside ``schedule`` (two schedules would both set the rate).
     """
     made = []
     for item in callbacks or []:
@@ -124,6 +181,15 @@ def training_callbacks(callbacks, verbose) -> list:
         callback = clone(callback, safe=False)
         made.append(callback if name is None else (name, callback))
     own = [("divergence", DivergenceGuard())]
+    if schedule is not None:
+        if any(
+            isinstance(c[1] if isinstance(c, tuple) else c, LRScheduler) for c in made
+        ):
+            raise ValueError(
+                "callbacks hold an LRScheduler, and lr_schedule='cosine' schedules "
+                "the learning rate too; set lr_schedule='constant' to use yours."
+            )
+        own.append(("lr_schedule", schedule))
     if verbose and not any(
         isinstance(c[1] if isinstance(c, tuple) else c, EpochProgress) for c in made
     ):

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, LRScheduler
 
 from sklearn_ns3l import NS3LClassifier, ThresholdSelector
+from sklearn_ns3l._batching import BalancedBatches, SemiSupervisedData
 from sklearn_ns3l._networks import MLP, SmallCNN
 from sklearn_ns3l.callbacks import EpochProgress
 from sklearn_ns3l.datasets import hide_labels
@@ -247,12 +248,93 @@ def test_callbacks_schedule_the_learning_rate_and_see_every_epoch(digits_semi):
             net.history.record("train_error", float(error))
 
     schedule = LRScheduler("CosineAnnealingLR", T_max=FAST["max_epochs"])
-    clf = NS3LClassifier(callbacks=[schedule, ("error", TrainError())], **FAST)
+    clf = NS3LClassifier(
+        callbacks=[schedule, ("error", TrainError())], lr_schedule="constant", **FAST
+    )
     clf.fit(X, y_semi)
     lrs = clf.history_[:, "event_lr"]
     assert lrs[0] == clf.lr and lrs == sorted(lrs, reverse=True) and lrs[-1] < clf.lr
     assert len(clf.history_[:, "train_error"]) == FAST["max_epochs"]
     assert clf.callbacks[0] is schedule and not hasattr(schedule, "lr_scheduler_")
+
+
+def _batches_per_epoch(clf) -> list[int]:
+    return [len(row["batches"]) for row in clf.history_]
+
+
+@pytest.mark.parametrize(
+    "n_per_class, steps_per_epoch, expected",
+    [
+        # 100 labels at 16 per batch: 7 steps a pass, "auto" raises it to 20.
+        (10, "auto", 20),
+        (10, None, 7),
+        (10, 5, 5),
+        # 400 labels: 25 steps a pass, above the floor, so "auto" is one pass.
+        (40, "auto", 25),
+        (40, None, 25),
+    ],
+)
+def test_steps_per_epoch_sets_the_training_length(
+    digits, n_per_class, steps_per_epoch, expected
+):
+    X, y = digits
+    y_semi = hide_labels(y, n_per_class, random_state=0)
+    clf = NS3LClassifier(
+        steps_per_epoch=steps_per_epoch, max_epochs=2, batch_size=32, random_state=0
+    ).fit(X, y_semi)
+    assert clf.steps_per_epoch_ == expected
+    assert _batches_per_epoch(clf) == [expected, expected]
+
+
+def test_auto_training_length_does_not_shrink_with_fewer_labels(digits):
+    X, y = digits
+    steps = []
+    for n_per_class in (2, 5, 10):
+        y_semi = hide_labels(y, n_per_class, random_state=0)
+        clf = NS3LClassifier(max_epochs=1, random_state=0).fit(X, y_semi)
+        steps.append(sum(_batches_per_epoch(clf)))
+    assert steps == [20, 20, 20]
+
+
+def test_cycled_epochs_see_every_labelled_row_evenly():
+    """Each pass over the labelled rows is a permutation; no batch repeats a row."""
+    X = np.arange(70, dtype=np.float32)[:, None]
+    data = SemiSupervisedData(
+        X, np.arange(30), np.zeros(30, np.int64), np.arange(30, 70)
+    )
+    batches = BalancedBatches(data, 20, 0.5, seed=0, n_steps=30)
+    assert len(batches) == 30
+    labelled = [batch[: t["n_labelled"], 0].int().tolist() for batch, t in batches]
+    assert [len(rows) for rows in labelled] == [10] * 30
+    # Three batches make a pass: each pass holds every labelled row once.
+    for k in range(0, 30, 3):
+        assert sorted(sum(labelled[k : k + 3], [])) == list(range(30))
+    assert len({tuple(labelled[k]) for k in range(0, 30, 3)}) > 1  # reshuffled
+
+
+def test_cosine_schedule_decays_the_rate_to_zero_step_by_step(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(**FAST).fit(X, y_semi)
+    total = FAST["max_epochs"] * clf.steps_per_epoch_
+    lrs = [b["event_lr"] for row in clf.history_ for b in row["batches"]]
+    assert len(lrs) == total
+    assert lrs[0] == clf.lr and lrs == sorted(lrs, reverse=True)
+    # The last step's rate is cos decay at (total - 1) / total: near 0.
+    assert 0 < lrs[-1] < 1e-3 * clf.lr
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_constant_schedule_keeps_the_rate(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(lr_schedule="constant", **FAST).fit(X, y_semi)
+    assert "event_lr" not in clf.history_[-1]["batches"][-1]
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == clf.lr
+
+
+def test_a_users_lr_scheduler_needs_the_constant_schedule():
+    schedule = LRScheduler("CosineAnnealingLR", T_max=3)
+    with pytest.raises(ValueError, match="lr_schedule='constant' to use yours"):
+        NS3LClassifier(max_epochs=1, callbacks=[schedule]).fit(np.ones((40, 3)), _y())
 
 
 @pytest.mark.parametrize(
@@ -340,6 +422,9 @@ def test_bad_data_raises_a_clear_error(X, y, error, match):
         ({"selector": "nonsense"}, "'selector' parameter"),
         ({"max_epochs": 0}, "'max_epochs' parameter"),
         ({"optimizer": "adagradx"}, "'optimizer' parameter"),
+        ({"steps_per_epoch": 0}, "'steps_per_epoch' parameter"),
+        ({"steps_per_epoch": "many"}, "'steps_per_epoch' parameter"),
+        ({"lr_schedule": "linear"}, "'lr_schedule' parameter"),
         ({"callbacks": LRScheduler()}, "'callbacks' parameter"),
     ],
 )
