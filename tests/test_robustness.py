@@ -155,7 +155,9 @@ class _InterruptAfter(torch.nn.Module):
 def test_keyboard_interrupt_keeps_the_weights_learned_so_far_and_says_so(digits_semi):
     X, y_semi, _ = digits_semi
     # One check call, then 4 batches an epoch: interrupt in epoch 3.
-    clf = NS3LClassifier(module=_InterruptAfter(11), max_epochs=10, batch_size=50)
+    clf = NS3LClassifier(
+        module=_InterruptAfter(11), max_epochs=10, steps_per_epoch=4, batch_size=50
+    )
     with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
         clf.fit(X, y_semi)
     assert clf.n_epochs_ == 2

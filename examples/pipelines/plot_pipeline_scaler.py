@@ -36,6 +36,9 @@ from sklearn_ns3l.datasets import hide_labels
 QUICK = os.environ.get("NS3L_EXAMPLE_QUICK") == "1"
 SEEDS = [0, 1] if QUICK else list(range(8))
 MAX_EPOCHS = 20 if QUICK else 200
+# The paper's epoch (one pass over the labelled rows) at a constant rate,
+# the settings of the full run quoted below (the defaults, "auto" steps and a
+# cosine decay, came later).
 LABELS_PER_CLASS = 5
 
 X, y = load_wine(return_X_y=True)
@@ -56,6 +59,8 @@ def make_model(scaled, selector, seed):
         selector=selector,
         module="mlp",
         max_epochs=MAX_EPOCHS,
+        steps_per_epoch=None,
+        lr_schedule="constant",
         batch_size=32,
         lr=1e-3,
         random_state=seed,

@@ -26,7 +26,7 @@ from sklearn_ns3l import NS3LClassifier, plot_history
 from sklearn_ns3l.datasets import hide_labels
 
 QUICK = os.environ.get("NS3L_EXAMPLE_QUICK") == "1"
-MAX_EPOCHS = 8 if QUICK else 150
+MAX_EPOCHS = 2 if QUICK else 50  # epochs of 20 steps (the default)
 
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).reshape(-1, 8, 8).astype(np.float32)
@@ -41,7 +41,7 @@ models = {
     "threshold, T=0.3": NS3LClassifier(T=0.3),
 }
 for model in models.values():
-    model.set_params(max_epochs=MAX_EPOCHS, rampup_epochs=20, random_state=0)
+    model.set_params(max_epochs=MAX_EPOCHS, random_state=0)
     model.fit(X, y_semi)
 
 # %%
