@@ -344,6 +344,16 @@ PROFILES = {
         # run on two threads (small convolutions, many small optimiser steps).
         jobs=2,
     ),
+    # Issue 16: the new default precision and network layout against
+    # float32 NCHW on the cpu split, at a cost that fits a side-by-side run.
+    "cpu-e10": Profile(
+        FASHION_MNIST,
+        Settings(n_unlabelled=20_000, max_epochs=10),
+        seeds=(0, 1, 2),
+        description="the cpu profile's split (2,000 labelled / 20,000 "
+        "unlabelled images, drawn per seed) at 10 epochs, 3 seeds",
+        jobs=2,
+    ),
     "quick": Profile(
         FASHION_MNIST,
         Settings(

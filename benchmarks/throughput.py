@@ -29,7 +29,28 @@ wall-clock and of CPU time) and their minima (wall-clock). Lower is better;
    Linux, as ``ru_maxrss`` carries the spawning parent's peak over ``exec``.
 4. ``predict_proba / forward``: ``predict_proba`` on ``--n-predict`` test
    images against the raw network's forward pass (eval mode,
-   ``torch.inference_mode``), in batches of the size ``predict_proba`` uses.
+   ``torch.inference_mode``, at the fit's precision), in batches of the size
+   ``predict_proba`` uses.
+5. Against today's eager float32 loop (issue 16): the reference is run 1's
+   hand-written loop on SmallCNN as it was before the precision work (ReLU
+   before max-pool, NCHW memory order, float32, no autocast). Beside it, the
+   same loop in ``channels_last``, under bfloat16 autocast (timed only where
+   the CPU has fast bfloat16, or with ``--emulated-bf16``), under
+   ``torch.compile`` (with ``--compile``), and with the package's SmallCNN
+   (max-pool before ReLU, ``channels_last``) at the default precision, the
+   loop that ratio 1 is measured against. ``default / today's loop``
+   divides the step of ``NS3LClassifier(selector=None)`` with every
+   default by the reference's; ``predict_proba / today's forward`` does
+   the same for prediction, the reference being the fitted weights in
+   today's network, NCHW, float32.
+6. GFLOP/s of the training step: the FLOPs of one step (forward and
+   backward of a batch, counted by ``torch.utils.flop_counter.FlopCounterMode``)
+   over the median wall time of a step, against the CPU's peak for the
+   precision used: torch threads x clock (``cpu MHz`` of /proc/cpuinfo) x
+   FLOPs per cycle and core of the widest instructions the CPU has (2 FMA
+   units per core: 32 float32 FLOPs for AVX2, 64 for AVX-512, 128 bfloat16
+   FLOPs for AVX512-BF16, 1024 for AMX), which is an assumption about the
+   core, not a measurement.
 
 Usage::
 
@@ -44,6 +65,7 @@ package's directory (see ``sklearn_ns3l.datasets``).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import resource
 import statistics
@@ -51,21 +73,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
 from _common import fashion_mnist_path, interleaved, summary
+from torch import nn
 from torch.nn import functional as F
+from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l._networks import SmallCNN
+from sklearn_ns3l._precision import fast_dtypes, precision_context, resolve_precision
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
 TARGETS = {
     "supervised / torch loop": 1.15,
     "threshold / supervised": 1.25,
     "predict_proba / forward": 1.2,
+    "default / today's loop": 0.45,
+    "predict_proba / today's forward": 0.6,
 }
 MEMORY_TARGET_GIB = 2.0
 
@@ -98,12 +126,48 @@ def semi_supervised_split(X, y, n_labelled, n_unlabelled, seed=0):
 # --------------------------------------------------------------------- runs
 
 
-def torch_loop(X, y, *, epochs, batch_size, lr, seed):
-    """The minimal supervised loop: shuffled batches from in-memory tensors."""
+def todays_cnn(module: SmallCNN, channels_last: bool = False) -> SmallCNN:
+    """A copy of ``module`` laid out as SmallCNN was before issue 16.
+
+    ReLU before max-pool and NCHW order (or ``channels_last``); the same
+    weights, so the same function.
+    """
+    module = copy.deepcopy(module)
+    layers = list(module.features)
+    for i in range(len(layers) - 1):
+        if isinstance(layers[i], nn.MaxPool2d) and isinstance(layers[i + 1], nn.ReLU):
+            layers[i], layers[i + 1] = layers[i + 1], layers[i]
+    module.features = nn.Sequential(*layers)
+    module.memory_format = (
+        torch.channels_last if channels_last else torch.contiguous_format
+    )
+    return module.to(memory_format=module.memory_format)
+
+
+#: Hand-written loops on today's network: (channels_last, autocast dtype, compile).
+LOOPS = {
+    "today's loop": (False, None, False),
+    "today's, channels_last": (True, None, False),
+    "today's, bf16 autocast": (False, torch.bfloat16, False),
+    "today's, compiled": (False, None, True),
+}
+
+
+def torch_loop(X, y, *, epochs, batch_size, lr, seed, variant=None, dtype=None):
+    """The minimal supervised loop: shuffled batches from in-memory tensors.
+
+    ``variant`` names an entry of ``LOOPS``; None is the package's SmallCNN
+    under autocast to ``dtype`` (None: float32).
+    """
     X, y = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
     torch.manual_seed(seed)
     model = SmallCNN((1, *X.shape[1:]), int(y.max()) + 1)
+    compiled = False
+    if variant is not None:
+        channels_last, dtype, compiled = LOOPS[variant]
+        model = todays_cnn(model, channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    forward = torch.compile(model) if compiled else model
     model.train()
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -111,30 +175,76 @@ def torch_loop(X, y, *, epochs, batch_size, lr, seed):
         for start in range(0, len(y), batch_size):
             idx = order[start : start + batch_size]
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(X[idx]), y[idx])
+            with torch.autocast("cpu", dtype) if dtype else nullcontext():
+                logits = forward(X[idx])
+            loss = F.cross_entropy(logits.float(), y[idx])
             loss.backward()
             optimizer.step()
     return model
 
 
-def ns3l_fit(X, y, *, selector, epochs, batch_size, lr, seed):
+def step_flops(X, y, batch_size) -> int:
+    """FLOPs of one training step of the package's SmallCNN (forward + backward)."""
+    torch.manual_seed(0)
+    model = SmallCNN((1, *X.shape[1:]), int(np.max(y)) + 1)
+    xb = torch.from_numpy(X[:batch_size])
+    yb = torch.from_numpy(np.asarray(y[:batch_size], dtype=np.int64))
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(model(xb), yb).backward()
+    return counter.get_total_flops()
+
+
+def cpu_peak(precision: str, threads: int) -> dict:
+    """Nominal peak GFLOP/s: threads x GHz x FLOPs/cycle/core (see the docstring)."""
+    flags, mhz = set(), None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+            if line.startswith("cpu MHz") and mhz is None:
+                mhz = float(line.split(":", 1)[1])
+    except OSError:
+        pass
+    if precision == "bfloat16" and "amx_bf16" in flags:
+        isa, per_cycle = "AMX-BF16", 1024
+    elif precision == "bfloat16" and "avx512_bf16" in flags:
+        isa, per_cycle = "AVX512-BF16", 128
+    elif "avx512f" in flags:
+        isa, per_cycle = "AVX-512 FMA, float32", 64
+    elif "avx2" in flags and "fma" in flags:
+        isa, per_cycle = "AVX2 FMA, float32", 32
+    else:
+        isa, per_cycle = "SSE, float32", 8
+    ghz = None if mhz is None else mhz / 1e3
+    peak = None if ghz is None else threads * ghz * per_cycle
+    return {
+        "isa": isa,
+        "flops_per_cycle": per_cycle,
+        "ghz": ghz,
+        "cores": threads,
+        "peak_gflops": peak,
+    }
+
+
+def ns3l_fit(X, y, *, selector, epochs, batch_size, lr, seed, precision="auto"):
     return NS3LClassifier(
         selector=selector,
         max_epochs=epochs,
         batch_size=batch_size,
         lr=lr,
         random_state=seed,
+        precision=precision,
     ).fit(X, y)
 
 
-def forward_only(module, X, batch_size):
+def forward_only(module, X, batch_size, precision="float32"):
     """The raw network on every batch: eval mode, inference mode, logits out."""
     module.eval()
     out = []
-    with torch.inference_mode():
+    with torch.inference_mode(), precision_context(precision, torch.device("cpu")):
         for start in range(0, len(X), batch_size):
             out.append(module(torch.from_numpy(X[start : start + batch_size])))
-    return torch.cat(out).numpy()
+    return torch.cat(out).float().numpy()
 
 
 # ------------------------------------------------------------------- memory
@@ -264,6 +374,14 @@ def parse_args(argv=None):
     p.add_argument("--memmap-epochs", type=int, default=1)
     p.add_argument("--tmp-dir", default=None, help="where the memmap file goes")
     p.add_argument("--json", default=None, help="also write the results here")
+    p.add_argument(
+        "--compile", action="store_true", help="also time a torch.compile'd loop"
+    )
+    p.add_argument(
+        "--emulated-bf16",
+        action="store_true",
+        help="time the bf16 autocast loop even where the CPU only emulates bf16",
+    )
     p.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.parts = [part.strip() for part in args.parts.split(",") if part.strip()]
@@ -295,9 +413,32 @@ def bench_training(args, X_semi, y_semi, X_l, y_l) -> tuple[dict, dict]:
     sup_epochs = max(1, round(args.epochs * steps_ns3l / steps_sup))
     sup = dict(epochs=sup_epochs, batch_size=bs, lr=args.lr, seed=0)
     ns3l = dict(epochs=args.epochs, batch_size=bs, lr=args.lr, seed=0)
+    precision = resolve_precision("auto", torch.device("cpu"))
+    dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(precision)
+    fast_bf16 = "bfloat16" in fast_dtypes(torch.device("cpu"))
+    loops = [
+        name
+        for name, (_, loop_dtype, compiled) in LOOPS.items()
+        if (loop_dtype is None or fast_bf16 or args.emulated_bf16)
+        and (not compiled or args.compile)
+    ]
+    skipped = sorted(set(LOOPS) - set(loops))
+    if skipped:
+        print(
+            f"  not timed: {', '.join(skipped)} (see --compile, --emulated-bf16; "
+            "bf16 autocast is timed by default only where the CPU has fast bf16)"
+        )
     runs = {
+        name: (
+            lambda name=name: torch_loop(X_l, y_l, variant=name, **sup),
+            steps_sup * sup_epochs,
+            f"{bs} labelled",
+        )
+        for name in loops
+    }
+    runs |= {
         "torch loop": (
-            lambda: torch_loop(X_l, y_l, **sup),
+            lambda: torch_loop(X_l, y_l, dtype=dtype, **sup),
             steps_sup * sup_epochs,
             f"{bs} labelled",
         ),
@@ -330,7 +471,7 @@ def bench_training(args, X_semi, y_semi, X_l, y_l) -> tuple[dict, dict]:
             "cpu_s": cpu,
         }
         print(
-            f"  {name:<20} {n_steps:4d} steps of {rows:<26} "
+            f"  {name:<24} {n_steps:4d} steps of {rows:<26} "
             f"{train[name]['wall_ms_per_step']:7.2f} ms/step wall, "
             f"{train[name]['cpu_ms_per_step']:7.2f} CPU  (wall runs, s: {_runs(wall)})"
         )
@@ -341,11 +482,46 @@ def bench_training(args, X_semi, y_semi, X_l, y_l) -> tuple[dict, dict]:
             for name, (_, n_steps, _) in runs.items()
         }
         ratios[stat] = {
+            "default / today's loop": step["supervised"] / step["today's loop"],
+            **{
+                f"{name} / today's loop": step[name] / step["today's loop"]
+                for name in loops[1:]
+            },
             "supervised / torch loop": step["supervised"] / step["torch loop"],
             "threshold / supervised": step["threshold"] / step["supervised"],
             "threshold / supervised, pool -1 (half the rows)": step["threshold"]
             / step["supervised, pool -1"],
         }
+    flops = step_flops(X_l, y_l, bs)
+    peak = cpu_peak(precision, torch.get_num_threads())
+    gflops = {
+        name: flops / (1e-3 * train[name]["wall_ms_per_step"]) / 1e9
+        for name in ("today's loop", "torch loop", "supervised")
+    }
+    train["flops"] = {
+        "per_step": flops,
+        "precision": precision,
+        "gflops": gflops,
+        **peak,
+    }
+    peak_text = (
+        "unknown clock"
+        if peak["peak_gflops"] is None
+        else f"{peak['peak_gflops']:.1f} GFLOP/s = {peak['cores']} cores x "
+        f"{peak['ghz']:.3f} GHz x {peak['flops_per_cycle']} FLOPs/cycle "
+        f"({peak['isa']})"
+    )
+    print(
+        f"  precision 'auto' here: {precision}; one step: {flops / 1e9:.3f} GFLOP "
+        f"(FlopCounterMode); peak {peak_text}"
+    )
+    for name, value in gflops.items():
+        share = (
+            ""
+            if peak["peak_gflops"] is None
+            else (f" = {100 * value / peak['peak_gflops']:.1f} % of peak")
+        )
+        print(f"  {name:<24} {value:6.1f} GFLOP/s{share}")
     return train, ratios
 
 
@@ -355,8 +531,12 @@ def bench_prediction(args, X_l, y_l, X_test) -> tuple[dict, dict]:
     clf = ns3l_fit(X_l, y_l, selector=None, **fit)
     net = clf.net_
     predict_batch = net.get_iterator(net.get_dataset(X_test)).batch_size
+    today = todays_cnn(clf.module_)
     runs = {
-        "forward": lambda: forward_only(clf.module_, X_test, predict_batch),
+        "today's forward": lambda: forward_only(today, X_test, predict_batch),
+        "forward": lambda: forward_only(
+            clf.module_, X_test, predict_batch, clf.precision_
+        ),
         "predict_proba": lambda: clf.predict_proba(X_test),
     }
     times = interleaved(runs, args.repeats, args.warmup)
@@ -365,14 +545,16 @@ def bench_prediction(args, X_l, y_l, X_test) -> tuple[dict, dict]:
         wall, cpu = times["wall"][name], times["cpu"][name]
         predict[name] = {"wall_s": wall, "cpu_s": cpu, "batch_size": predict_batch}
         print(
-            f"  {name:<20} {len(X_test)} images in batches of {predict_batch}: "
+            f"  {name:<24} {len(X_test)} images in batches of {predict_batch}: "
             f"{median(wall):7.3f} s wall, {median(cpu):7.3f} s CPU  "
             f"(wall runs, s: {_runs(wall, 3)})"
         )
     ratios = {
         stat: {
             "predict_proba / forward": reduce(times[clock]["predict_proba"])
-            / reduce(times[clock]["forward"])
+            / reduce(times[clock]["forward"]),
+            "predict_proba / today's forward": reduce(times[clock]["predict_proba"])
+            / reduce(times[clock]["today's forward"]),
         }
         for stat, (reduce, clock) in STATISTICS.items()
     }

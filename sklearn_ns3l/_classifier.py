@@ -34,6 +34,7 @@ from ._networks import (
     use_generator,
 )
 from ._objective import SemiSupervisedObjective, WeightedTerm
+from ._precision import PRECISIONS, resolve_precision
 from ._scoring import labelled_accuracy_score
 from ._unlabelled import split_labelled
 from .callbacks import (
@@ -166,6 +167,17 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
         available; any other torch device type too. A device this machine
         lacks is refused with a ValueError before training.
+    precision : {"auto", "float32", "bfloat16", "float16"}, default="auto"
+        Arithmetic of the network's forward passes, in training and in
+        prediction. ``"auto"``: bfloat16 autocast where the device has fast
+        bfloat16 (a CPU with AVX512-BF16 or AMX, detected from its flags; a
+        CUDA GPU that supports it), float16 autocast with gradient scaling
+        on other CUDA GPUs, float32 elsewhere. ``"float32"`` forces full
+        precision. The weights stay float32 either way, and the loss (the
+        NS3L term in log space) and ``predict_proba`` are computed from
+        float32 logits. A reduced precision named where the device would
+        only emulate it warns (UserWarning) and trains in float32. The
+        precision used is ``precision_``.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batching and selectors. The
         same integer gives the same predictions.
@@ -183,6 +195,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels (-1 excluded).
+    precision_ : {"float32", "bfloat16", "float16"}
+        The precision ``precision`` resolved to on the fit's device.
     n_features_in_ : int
         Number of features (for images, the size of the second axis of ``X``).
     input_shape_ : tuple of int
@@ -275,6 +289,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
         "device": [str],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "callbacks": [None, list],
         "verbose": ["verbose"],
@@ -302,6 +317,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         validation_fraction=None,
         device="cpu",
+        precision="auto",
         random_state=None,
         callbacks=None,
         verbose=0,
@@ -325,6 +341,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.callbacks = callbacks
         self.verbose = verbose
@@ -373,6 +390,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.input_shape_ = tuple(X.shape[1:])
         image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
         device = resolve_device(self.device)
+        self.precision_ = resolve_precision(self.precision, device)
         labelled, pool, y_labelled, y_encoded = self._split_labels(
             unlabelled, y_known, sample_weight
         )
@@ -561,6 +579,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             verbose=0,
             augment=make_augmenter(self.augment, image_shape, torch_seed + 1),
             generator=generator,
+            precision=self.precision_,
             labelled_fraction=self.labelled_fraction,
             steps_per_epoch=n_steps,
             random_state=seed,

@@ -1,7 +1,8 @@
 """The skorch net that trains a module with the semi-supervised objective.
 
 Extension through skorch's small methods only (``get_loss``,
-``get_iterator``, ``get_default_callbacks``): the objective sits in skorch's
+``get_iterator``, ``get_default_callbacks``, ``infer``, and ``train_step``
+for float16's gradient scaling): the objective sits in skorch's
 ``criterion`` slot, and the batches come from :mod:`._batching`.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 
 from ._batching import (
     ArrayData,
@@ -18,6 +21,7 @@ from ._batching import (
     ValidationBatches,
     ValidationData,
 )
+from ._precision import precision_context
 
 __all__ = ["NS3LNet"]
 
@@ -47,6 +51,11 @@ class NS3LNet(NeuralNet):
     steps_per_epoch : int or None, default=None
         Batches per epoch; None is one pass over the labelled rows (see
         :class:`~sklearn_ns3l._batching.BalancedBatches`).
+    precision : {"float32", "bfloat16", "float16"}, default="float32"
+        A resolved precision (:func:`~sklearn_ns3l._precision.resolve_precision`):
+        the module's forward passes run under autocast to it, and their
+        logits are cast to float32 before the loss or any probability.
+        float16 trains with a gradient scaler (``grad_scaler_``).
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -61,6 +70,7 @@ class NS3LNet(NeuralNet):
         random_state=None,
         generator=None,
         steps_per_epoch=None,
+        precision="float32",
         **kwargs,
     ):
         super().__init__(module, criterion, *args, **kwargs)
@@ -69,6 +79,7 @@ class NS3LNet(NeuralNet):
         self.random_state = random_state
         self.generator = generator
         self.steps_per_epoch = steps_per_epoch
+        self.precision = precision
 
     @property
     def history_keys(self) -> tuple[str, ...]:
@@ -122,6 +133,45 @@ class NS3LNet(NeuralNet):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         self._batches_per_epoch = len(self.get_iterator(X, training=True))
+        # float16's narrow range underflows small gradients: the loss is
+        # scaled up for backward, and a step with inf/NaN gradients skipped.
+        self.grad_scaler_ = (
+            torch.amp.GradScaler(torch.device(self.device).type)
+            if self.precision == "float16"
+            else None
+        )
+
+    def infer(self, x, **fit_params):
+        with precision_context(self.precision, torch.device(self.device)):
+            logits = super().infer(x, **fit_params)
+        # The losses (NS3L's in log space) and the probabilities are computed
+        # from float32 logits, as in a float32 run, outside autocast.
+        return logits.float()
+
+    def train_step(self, batch, **fit_params):
+        scaler = getattr(self, "grad_scaler_", None)
+        if scaler is None:
+            return super().train_step(batch, **fit_params)
+        # skorch's step with the loss scaled for backward; the gradients are
+        # unscaled before callbacks read them (e.g. gradient clipping).
+        self._zero_grad_optimizer()
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        for optimizer in optimizers:
+            scaler.unscale_(optimizer)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+        )
+        for optimizer in optimizers:
+            scaler.step(optimizer)
+        scaler.update()
+        return {"loss": loss, "y_pred": y_pred}
 
     def _progress(self) -> float:
         """Epochs done so far, fractional within the current epoch."""
