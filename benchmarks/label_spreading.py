@@ -20,8 +20,8 @@ selector fits on the memmap with ``index=--index`` (default
 ``"IVF1024,PQ112x4fs"``, 56 bytes per row, ``--nprobe`` 16): time of the
 graph (index training, adding, searching every row) and of the spreading;
 recall of the neighbour lists (each row's ``k - 1`` nearest other rows)
-against exact search over the whole file on ``--recall-queries`` rows (default 1,000); peak RSS (``ru_maxrss``) of the
-process.
+against exact search over the whole file on ``--recall-queries`` rows
+(default 1,000); peak RSS (``ru_maxrss``) of the process.
 
 Results go to ``docs/results/label_spreading.{md,json}`` (``--out``).
 
