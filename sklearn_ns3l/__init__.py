@@ -7,6 +7,7 @@ from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
 from .plotting import plot_history
 from .selectors import (
+    LabelSpreadingSelector,
     NearestNeighbourSelector,
     OracleSelector,
     ThresholdSelector,
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseUnlabelledTerm",
+    "LabelSpreadingSelector",
     "NS3LClassifier",
     "NearestNeighbourSelector",
     "NegativeSamplingTerm",

@@ -71,3 +71,9 @@ def test_nn_selection_approximate_part_runs():
         "--no-exact",
     )
     assert "approximate: recall of per-class nearest distance on 100 pool rows" in out
+
+
+def test_label_spreading_quick_mode_runs():
+    out = run_script("label_spreading.py", "--quick")
+    assert "same propagated label on" in out
+    assert "recall of the k-1 neighbour lists" in out

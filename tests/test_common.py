@@ -87,6 +87,7 @@ ESTIMATORS = [_small(cls) for cls in _public_estimators()]
 def test_every_public_estimator_and_no_base_class_is_checked():
     checked = {type(e).__name__ for e in ESTIMATORS}
     assert checked == {
+        "LabelSpreadingSelector",
         "NS3LClassifier",
         "NearestNeighbourSelector",
         "OracleSelector",

@@ -1,7 +1,8 @@
 """Negative-label selectors: which classes an unlabelled sample almost surely is not.
 
-Two kinds (see :mod:`._base`): static selectors, fitted on the labelled rows,
-mark the unlabelled pool once before training; probability selectors mark
+Two kinds (see :mod:`._base`): static selectors, fitted on the labelled rows
+(label spreading: on the labelled and unlabelled rows together), mark the
+unlabelled pool once before training; probability selectors mark
 each unlabelled batch from the network's current probabilities.
 """
 
@@ -11,6 +12,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._base import BaseNegativeSelector, BaseProbabilitySelector, BaseStaticSelector
+from ._label_spreading import LabelSpreadingSelector
 from ._neighbors import RULES, NearestNeighbourSelector
 from ._oracle import OracleSelector
 from ._sampling import BaseRandomSelector
@@ -22,6 +24,7 @@ __all__ = [
     "BaseProbabilitySelector",
     "BaseRandomSelector",
     "BaseStaticSelector",
+    "LabelSpreadingSelector",
     "NearestNeighbourSelector",
     "OracleSelector",
     "ThresholdSelector",
@@ -35,6 +38,7 @@ SELECTORS = {
     "threshold": ThresholdSelector,
     "uniform": UniformSelector,
     **{rule: partial(NearestNeighbourSelector, rule=rule) for rule in RULES},
+    "label_spreading": LabelSpreadingSelector,
     "oracle": OracleSelector,
 }
 

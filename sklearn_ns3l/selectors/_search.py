@@ -21,14 +21,24 @@ out are recomputed, usually one per such entry.
 from __future__ import annotations
 
 import functools
+import math
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import faiss
 import numpy as np
+from sklearn.utils import check_random_state
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["EXACT_INDEX", "PerClassNearestIndex", "per_class_nearest_distances"]
+from .._memmap import FileMapping
+
+__all__ = [
+    "EXACT_INDEX",
+    "NearestRowsIndex",
+    "PerClassNearestIndex",
+    "per_class_nearest_distances",
+]
 
 #: The ``index`` value that selects exact search.
 EXACT_INDEX = "Flat"
@@ -480,3 +490,308 @@ def _reason(exc: RuntimeError) -> str:
     """FAISS's own message, without the C++ signature and source location."""
     match = re.search(r"\.(?:cpp|h):\d+: (.*)", str(exc), flags=re.DOTALL)
     return (match.group(1) if match else str(exc)).strip()
+
+
+# --------------------------------------------------------------------------
+# The k nearest rows of a set of rows: the neighbour graph of
+# LabelSpreadingSelector. Kept apart from the per-class search above; it
+# shares its FAISS helpers (_tune_search, _reason, _unit_rows, the BLAS
+# controller) and its block size.
+# --------------------------------------------------------------------------
+
+# Extra float32 candidates per query that exact search re-ranks in float64,
+# so that rounding in the float32 product cannot swap the k-th neighbour
+# with the next one.
+_RERANK_MARGIN = 8
+# Rows an approximate index is trained on, at most (a uniform sample); FAISS
+# itself samples at most 256 rows per IVF list.
+_TRAIN_ROWS = 100_000
+# Fraction of the available memory exact search may plan to use.
+_MEMORY_FRACTION = 0.8
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to this process (``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+class NearestRowsIndex:
+    """The k nearest rows of ``X[rows]`` to any query, exactly or with FAISS.
+
+    Rows are read from ``X`` a block at a time, flattened to feature vectors
+    and checked for NaN and infinity as they are read; the pages of a
+    memory-mapped ``X`` are released after each block, so an approximate
+    index over a file larger than memory keeps its resident set small.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+        Holds the rows; any array (a ``numpy.memmap`` included) that can be
+        indexed by an array of row numbers.
+    rows : ndarray of int, shape (n_rows,) or None, default=None
+        The rows of ``X`` to search among, in the order neighbours are
+        numbered; None for all of them.
+    metric : {"l2", "cosine"}, default="l2"
+        Euclidean distance, or one minus the cosine similarity (unit rows,
+        searched by inner product).
+    index : str, default="Flat"
+        ``"Flat"``: exact search. The rows are copied into memory as float32
+        (``n_rows * n_features * 4`` bytes); each block of queries is searched
+        with ``faiss.knn`` in float32 for ``_RERANK_MARGIN`` more neighbours
+        than asked, which are then re-ranked by their float64 distance.
+        Anything else is a FAISS index factory string, e.g.
+        ``"IVF1024,PQ16"`` (compressed, for pools that do not fit in
+        memory): trained on a uniform sample of at most 100,000 rows, then
+        filled a block at a time; its distances are FAISS's approximations.
+    nprobe : int or None, default=None
+        Lists an IVF index visits per query; None: an eighth of them, at least
+        8 (as for the per-class search).
+    chunk_size : int or None, default=None
+        Rows per block; None sizes blocks to about 8 MiB.
+    random_state : int, RandomState instance or None, default=None
+        Draws the training sample of an approximate index.
+
+    Raises
+    ------
+    ValueError
+        If a row holds NaN or infinity, or FAISS rejects or cannot train
+        ``index``.
+    MemoryError
+        If exact search would need more than 80 % of the available memory;
+        the message names a compressed index as the way out.
+    """
+
+    def __init__(
+        self,
+        X,
+        rows=None,
+        *,
+        metric: str = "l2",
+        index: str = EXACT_INDEX,
+        nprobe: int | None = None,
+        chunk_size: int | None = None,
+        random_state=None,
+    ):
+        self.rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        self.n_features = math.prod(X.shape[1:])
+        self.metric = metric
+        self.index = index
+        self.chunk_size = chunk_size or max(1, _BLOCK_BYTES // (4 * self.n_features))
+        self._nprobe = nprobe
+        n = len(self.rows)
+        if index == EXACT_INDEX:
+            self._check_memory(n)
+            base = np.empty((n, self.n_features), dtype=np.float32)
+            for start, block in self._blocks(X, self.rows):
+                base[start : start + len(block)] = block
+            self._base = base
+            # The float64 re-ranking reads the rows as searched: unit rows
+            # for the cosine distance.
+            self._search_base = _unit_rows(base) if metric == "cosine" else base
+            self._faiss = None
+        else:
+            self._base = self._search_base = None
+            self._faiss = self._build_faiss(X, nprobe, random_state)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows searched among."""
+        return len(self.rows)
+
+    @property
+    def probes(self) -> int | None:
+        """Lists an IVF index visits per query; None for other indexes."""
+        ivf = None if self._faiss is None else faiss.try_extract_index_ivf(self._faiss)
+        return None if ivf is None else int(ivf.nprobe)
+
+    def search(self, X, k: int, rows=None, *, exclude_self: bool = False):
+        """Row numbers of the ``k`` nearest indexed rows of each query.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Holds the queries, read a block at a time.
+        k : int
+            Neighbours per query, at most ``n_rows``.
+        rows : ndarray of int or None, default=None
+            The rows of ``X`` to query; None for all.
+        exclude_self : bool, default=False
+            The queries are the indexed rows themselves, in order (query ``i``
+            is indexed row ``i``): each list is ``i`` itself followed by its
+            ``k - 1`` nearest other rows, whatever the index finds.
+
+        Returns
+        -------
+        neighbours : ndarray of int64, shape (n_queries, k)
+            Indexed row numbers (0 .. n_rows - 1), nearest first; -1 where an
+            approximate index found fewer than ``k``.
+        """
+        rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        out = np.empty((len(rows), k), dtype=np.int64)
+        wanted = k - 1 if exclude_self else k
+        for start, block in self._blocks(X, rows):
+            found = self._search_block(block, wanted + int(exclude_self))
+            if exclude_self:
+                own = np.arange(start, start + len(block))[:, None]
+                found = _drop(found, found == own, wanted)
+                found = np.hstack([own, found])
+            out[start : start + len(block)] = found
+        return out
+
+    def _search_block(self, q: np.ndarray, k: int) -> np.ndarray:
+        if self.metric == "cosine":
+            q = _unit_rows(q)
+        if self._faiss is not None:
+            return self._faiss.search(q, k)[1]
+        n = self.n_rows
+        wide = min(n, k + _RERANK_MARGIN)
+        if self.metric == "l2":
+            _, found = faiss.knn(q, self._search_base, wide)
+        else:
+            _, found = faiss.knn(
+                q, self._search_base, wide, metric=faiss.METRIC_INNER_PRODUCT
+            )
+        if wide == k:
+            return found
+        # Re-rank in float64 from the rows as stored (ties: the float32 order),
+        # a few queries at a time so the gathered candidates stay small.
+        score = np.empty(found.shape)
+        step = max(1, _BLOCK_BYTES // (8 * wide * self.n_features))
+        for start in range(0, len(q), step):
+            part = slice(start, start + step)
+            x = self._search_base[found[part]].astype(np.float64)
+            q64 = q[part].astype(np.float64)[:, :, None]
+            dot = np.matmul(x, q64)[:, :, 0]
+            if self.metric == "l2":
+                sq = np.einsum("ijk,ijk->ij", x, x)
+                score[part] = sq - 2 * dot  # |q|^2 is the same for the whole row
+            else:
+                score[part] = -dot
+        order = np.argsort(score, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(found, order, axis=1)
+
+    def _blocks(self, X, rows):
+        """(start, block) of float32 rows ``X[rows]``, flattened and checked."""
+        mapping = FileMapping.of(X)
+        try:
+            for start in range(0, len(rows), self.chunk_size):
+                block = np.asarray(X[rows[start : start + self.chunk_size]])
+                block = np.ascontiguousarray(
+                    block.reshape(len(block), -1), dtype=np.float32
+                )
+                if not np.isfinite(block).all():
+                    raise ValueError(
+                        "Input X contains NaN or infinity (in one of rows "
+                        f"{rows[start]}..{rows[start + len(block) - 1]}); "
+                        "the neighbour search needs finite values."
+                    )
+                if mapping is not None:
+                    mapping.release()
+                yield start, block
+        finally:
+            if mapping is not None:
+                mapping.release()
+
+    def _check_memory(self, n: int) -> None:
+        needed = n * self.n_features * 4 + 4 * _BLOCK_BYTES
+        if self.metric == "cosine":
+            needed += n * self.n_features * 4
+        available = available_memory()
+        if available is not None and needed > _MEMORY_FRACTION * available:
+            raise MemoryError(
+                f"Exact search (index={EXACT_INDEX!r}) keeps the {n} rows of "
+                f"{self.n_features} features in memory as float32: about "
+                f"{needed / 2**30:.1f} GiB, but {available / 2**30:.1f} GiB is "
+                "available. Use a compressed FAISS index instead, e.g. "
+                "index='IVF1024,PQ16', which stores 16 bytes per row and reads "
+                "the rows a block at a time."
+            )
+
+    def _build_faiss(self, X, nprobe, random_state):
+        faiss_metric = (
+            faiss.METRIC_L2 if self.metric == "l2" else faiss.METRIC_INNER_PRODUCT
+        )
+        try:
+            index = faiss.index_factory(self.n_features, self.index, faiss_metric)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"index={self.index!r} is not a FAISS index factory string FAISS "
+                f"accepts (e.g. 'Flat', 'HNSW32', 'IVF1024,PQ16'): {_reason(exc)}"
+            ) from None
+        n = self.n_rows
+        if not index.is_trained:
+            rng = np.random.default_rng(_seed(random_state))
+            sample = np.sort(rng.choice(n, size=min(n, _TRAIN_ROWS), replace=False))
+            train = np.concatenate(
+                [block for _, block in self._blocks(X, self.rows[sample])]
+            )
+            if self.metric == "cosine":
+                train = _unit_rows(train)
+            try:
+                index.train(train)
+            except RuntimeError as exc:
+                raise ValueError(
+                    f"index={self.index!r} cannot be trained on {len(train)} "
+                    f"rows: {_reason(exc)}"
+                ) from None
+            del train
+        for _, block in self._blocks(X, self.rows):
+            index.add(_unit_rows(block) if self.metric == "cosine" else block)
+        _tune_search(index)
+        ivf = faiss.try_extract_index_ivf(index)
+        if ivf is not None and nprobe is not None:
+            ivf.nprobe = min(ivf.nlist, nprobe)
+        return index
+
+    def __getstate__(self):
+        # FAISS indexes do not pickle; their serialised bytes do.
+        state = self.__dict__.copy()
+        if self._faiss is not None:
+            state["_faiss"] = faiss.serialize_index(self._faiss)
+        if self.metric != "cosine":
+            state["_search_base"] = None  # the same array as _base
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self._faiss is not None:
+            self._faiss = faiss.deserialize_index(self._faiss)
+            _tune_search_from(self._faiss, state)
+        if self._search_base is None and self._base is not None:
+            self._search_base = self._base
+
+
+def _tune_search_from(index, state) -> None:
+    """Search parameters are not serialised; set them again."""
+    _tune_search(index)
+    nprobe = state.get("_nprobe")
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None and nprobe is not None:
+        ivf.nprobe = min(ivf.nlist, nprobe)
+
+
+def _drop(found: np.ndarray, drop: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` entries of each row of ``found`` not marked in ``drop``.
+
+    A row with fewer than ``k`` left is padded with -1.
+    """
+    keep = ~drop & (found >= 0)
+    # A stable sort of "not kept" moves the kept entries to the front in order.
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+    out = np.take_along_axis(found, order, axis=1)
+    out[~np.take_along_axis(keep, order, axis=1)] = -1
+    return out
+
+
+def _seed(random_state) -> int:
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

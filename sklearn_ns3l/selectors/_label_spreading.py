@@ -1,0 +1,531 @@
+"""Negatives from label spreading over a k-nearest-neighbour graph (Zhou et al., 2004).
+
+The graph, its normalisation and the iteration are scikit-learn's
+``LabelSpreading(kernel="knn")``; the neighbour search is FAISS's (exact by
+default, a compressed index for pools that do not fit in memory), and the
+iteration is a sparse product, so memory grows as ``n * n_neighbors`` plus
+``n * n_classes``, never as ``n**2``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._memmap import validate_data_chunked
+from .._unlabelled import split_labelled
+from ._base import _FLOATS, BaseStaticSelector
+from ._search import EXACT_INDEX, NearestRowsIndex
+
+__all__ = ["LabelSpreadingSelector", "spread_labels"]
+
+
+class LabelSpreadingSelector(BaseStaticSelector):
+    """Negative labels are the classes whose spread-out label probability is below T.
+
+    Labels are spread from the labelled rows to the unlabelled ones over a
+    k-nearest-neighbour graph of all of them, as scikit-learn's
+    ``LabelSpreading(kernel="knn")`` does: each row is joined to its
+    ``n_neighbors - 1`` nearest other rows (its list counts itself, as in
+    scikit-learn), the graph is normalised by its in-degrees
+    (``S = D**-1/2 W D**-1/2`` without self-loops), and
+    ``F <- alpha * S @ F + (1 - alpha) * Y`` is iterated from the one-hot
+    labels ``Y`` until the total change is below ``tol``; each row of ``F``
+    is then scaled to sum to 1. The negatives of row ``i`` are the classes
+    ``c`` with ``F[i, c] < threshold_``, never the row's most probable
+    class. A row the labels never reached (all zeros, e.g. a component of
+    the graph without a labelled row) gets no negatives.
+
+    The threshold is ``T``, or, with ``wrong_negative_rate``, the one that
+    keeps the rate of rows whose true class is marked negative below that
+    target, calibrated by cross-fitting on the labelled rows (see Notes).
+
+    Inside :class:`~sklearn_ns3l.NS3LClassifier` the graph is built once per
+    fit over the labelled and unlabelled rows together
+    (:meth:`pool_negatives`); the labels of the pool are the propagated ones.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=7
+        Neighbours per row, the row itself included (scikit-learn's
+        convention); at most the number of rows.
+    alpha : float, default=0.2
+        Clamping factor in (0, 1), as in scikit-learn's ``LabelSpreading``:
+        the share of a row's distribution taken from its neighbours at each
+        step, against its initial label.
+    T : float, default=0.01
+        Probability threshold in (0, 1]: classes below it are negatives.
+        Ignored when ``wrong_negative_rate`` is set.
+    wrong_negative_rate : float or None, default=None
+        Target rate in (0, 1) of wrong negatives (a row's true class marked
+        negative). When set, ``threshold_`` is chosen by cross-fitting and
+        ``T`` is ignored.
+    max_iter : int, default=30
+        Most iterations of the spreading.
+    tol : float, default=1e-3
+        The spreading stops when the summed absolute change of ``F`` is below
+        ``tol`` (scikit-learn's rule; the sum runs over all entries).
+    metric : {"l2", "cosine"}, default="l2"
+        Euclidean distance (scikit-learn's), or one minus the cosine
+        similarity.
+    index : str, default="Flat"
+        ``"Flat"``: exact search; the rows are held in memory as float32, and
+        a ``MemoryError`` says so when they would not fit. Any other value is
+        a FAISS index factory string for approximate search, e.g.
+        ``"IVF1024,PQ16"``, which stores 16 bytes per row and reads the rows
+        (a ``numpy.memmap`` included) a block at a time.
+    nprobe : int or None, default=None
+        Lists an IVF index visits per query. None: an eighth of its lists,
+        at least 8. Ignored by other indexes.
+    n_folds : int, default=5
+        Folds of the labelled rows for the cross-fitted estimate (at least
+        2). With ``wrong_negative_rate``, every class needs ``n_folds``
+        labelled rows; the diagnostic estimate at a fixed ``T`` uses fewer
+        folds when a class has fewer rows.
+    chunk_size : int or None, default=None
+        Rows read and searched per block. None sizes blocks to about 8 MiB.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds and the training sample of an approximate index.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels of the labelled rows; column ``j`` of every mask is
+        ``classes_[j]``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    label_distributions_ : ndarray of shape (n_fit_rows, n_classes)
+        Spread probabilities of the rows the graph was built on (in
+        :meth:`pool_negatives`, the labelled rows, then the pool).
+    negatives_ : ndarray of bool, shape (n_fit_rows, n_classes)
+        ``label_distributions_ < threshold_``, but for each row's most
+        probable class and rows the labels did not reach.
+    graph_ : scipy.sparse.csr_matrix of shape (n_fit_rows, n_fit_rows)
+        The neighbour lists as a connectivity matrix, ``n_neighbors`` ones
+        per row (fewer where an approximate index found fewer).
+    threshold_ : float
+        The threshold applied: ``T``, or the calibrated one.
+    estimated_wrong_negative_rate_ : float
+        Fraction of labelled rows, each spread with its fold's labels hidden,
+        whose true class is below ``threshold_``; NaN when a class has a
+        single labelled row.
+    n_folds_ : int
+        Folds that estimate used (0 when none).
+    n_iter_ : int
+        Iterations of the final spreading.
+    index_ : NearestRowsIndex
+        The search over the fitted rows, which :meth:`transform` queries.
+
+    See Also
+    --------
+    sklearn.semi_supervised.LabelSpreading : The same spreading, with
+        scikit-learn's neighbour search.
+    NearestNeighbourSelector : Negatives from the distances to the nearest
+        labelled rows alone.
+
+    Notes
+    -----
+    **Calibration.** The labelled rows are split into ``n_folds`` stratified
+    folds. For each fold, the labels are spread over the same graph with the
+    fold's labels hidden, and each held-out row gets a score, the spread
+    probability of its true class (``inf`` if unreached: never a negative).
+    With ``m`` scores sorted, ``s_(1) <= ... <= s_(m)``, and the target
+    ``a = wrong_negative_rate``, ``threshold_ = s_(j)`` with
+    ``j = floor(a * (m + 1))``: the split-conformal choice, under which a new
+    row exchangeable with the held-out ones has its true class below the
+    threshold with probability at most ``j / (m + 1) <= a``. If ``j = 0``
+    (fewer than ``1 / a - 1`` labelled rows) the threshold is 0, so no
+    negatives, with a warning. The unlabelled rows are spread with all the
+    labels, so they are, if anything, better placed than the held-out rows.
+    **Transform.** :meth:`transform` of new rows is scikit-learn's inductive
+    rule: the mean of the spread distributions of each row's ``n_neighbors``
+    nearest fitted rows, thresholded; its mask for the fitted rows
+    themselves differs from ``negatives_``, as ``LabelSpreading.predict``
+    differs from ``transduction_``.
+
+    References
+    ----------
+    D. Zhou, O. Bousquet, T. N. Lal, J. Weston and B. Schölkopf, "Learning
+    with Local and Global Consistency", NIPS 2004.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ns3l.selectors import LabelSpreadingSelector
+    >>> X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
+    >>> y = np.array([0, -1, -1, 1, -1, -1])
+    >>> selector = LabelSpreadingSelector(n_neighbors=3, T=0.1).fit(X, y)
+    >>> selector.negatives_
+    array([[False,  True],
+           [False,  True],
+           [False,  True],
+           [ True, False],
+           [ True, False],
+           [ True, False]])
+    >>> selector.transform([[0.05], [5.15]])
+    array([[False,  True],
+           [ True, False]])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseStaticSelector._parameter_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "T": [Interval(Real, 0, 1, closed="right")],
+        "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "metric": [StrOptions({"l2", "cosine"})],
+        "index": [str],
+        "nprobe": [None, Interval(Integral, 1, None, closed="left")],
+        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "chunk_size": [None, Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_neighbors: int = 7,
+        *,
+        alpha: float = 0.2,
+        T: float = 0.01,
+        wrong_negative_rate: float | None = None,
+        max_iter: int = 30,
+        tol: float = 1e-3,
+        metric: str = "l2",
+        index: str = EXACT_INDEX,
+        nprobe: int | None = None,
+        n_folds: int = 5,
+        chunk_size: int | None = None,
+        random_state=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.alpha = alpha
+        self.T = T
+        self.wrong_negative_rate = wrong_negative_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.metric = metric
+        self.index = index
+        self.nprobe = nprobe
+        self.n_folds = n_folds
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Build the graph over ``X`` and spread the labels of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Labelled and unlabelled rows. A float32 ``numpy.memmap`` is read
+            a block at a time.
+        y : array-like of shape (n_samples,)
+            Class labels, -1 (or ``"-1"``) for unlabelled rows, as in
+            :mod:`sklearn.semi_supervised`.
+
+        Returns
+        -------
+        self : object
+            The fitted selector.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` holds NaN or infinity, if ``n_neighbors`` exceeds the
+            rows, if the labelled rows hold fewer than two classes, or (with
+            ``wrong_negative_rate``) if a class has fewer than ``n_folds``
+            labelled rows.
+        MemoryError
+            If exact search would not fit in memory (use a compressed
+            ``index``).
+        """
+        unlabelled, y_known = split_labelled(y)
+        X, _ = validate_data_chunked(self, X, y, dtype=_FLOATS)
+        codes = np.full(len(X), -1, dtype=np.intp)
+        codes[~unlabelled] = self._encode_classes(y_known)
+        self._fit(X, codes)
+        return self
+
+    def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+        """Build the graph over the labelled and pool rows; the pool's negatives.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            Every row; images are flattened. Only ``labelled`` and ``pool``
+            are read, a block at a time (a memory map stays on disk).
+        labelled : ndarray of int, shape (n_labelled,)
+        y_labelled : ndarray of shape (n_labelled,)
+        pool : ndarray of int, shape (n_pool,)
+        y_true : ignored
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_pool, n_classes)
+            The rows of ``negatives_`` after the labelled ones.
+        """
+        self._validate_params()
+        labelled, pool = np.asarray(labelled), np.asarray(pool)
+        codes = np.concatenate(
+            [self._encode_classes(y_labelled), np.full(len(pool), -1, np.intp)]
+        )
+        self.n_features_in_ = math.prod(np.shape(X)[1:])
+        self._fit_rows(X, np.concatenate([labelled, pool]), codes)
+        return self.negatives_[len(labelled) :]
+
+    def transform(self, X):
+        """Negative mask of new rows, from their nearest fitted rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_samples, n_classes)
+            Classes whose mean spread probability over the row's
+            ``n_neighbors`` nearest fitted rows is below ``threshold_``.
+        """
+        return super().transform(X)
+
+    def _fit(self, X, y):
+        """Graph over every row of ``X``; ``y`` encoded, -1 for unlabelled."""
+        self._fit_rows(X, None, y)
+
+    def _transform(self, X):
+        neighbours = self.index_.search(X, min(self.n_neighbors, self.index_.n_rows))
+        proba = np.zeros((len(X), len(self.classes_)))
+        for column in neighbours.T:
+            found = column >= 0
+            proba[found] += self.label_distributions_[column[found]]
+        return _negatives(_normalise_rows(proba), self.threshold_)
+
+    def _validate_transform_input(self, X):
+        check_is_fitted(self)
+        return validate_data_chunked(self, X, reset=False, dtype=_FLOATS)
+
+    def _encode_classes(self, y_labelled) -> np.ndarray:
+        y_labelled = np.asarray(y_labelled)
+        if len(y_labelled) == 0:
+            raise ValueError(
+                "y contains no labelled samples: every entry is -1. "
+                f"{type(self).__name__} needs labelled samples of at least two "
+                "classes."
+            )
+        check_classification_targets(y_labelled)
+        self.classes_, codes = np.unique(y_labelled, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs labelled samples of at least two "
+                f"classes; got 1 class ({self.classes_[0]!r})."
+            )
+        return codes
+
+    def _fit_rows(self, X, rows, codes) -> None:
+        """Graph over ``X[rows]``, spreading of ``codes`` (-1: unlabelled)."""
+        n_rows = len(codes)
+        if self.n_neighbors > n_rows:
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} exceeds the number of rows: the "
+                f"graph is built over {n_rows} sample{'s' if n_rows != 1 else ''}."
+            )
+        n_classes = len(self.classes_)
+        counts = np.bincount(codes[codes >= 0], minlength=n_classes)
+        if self.wrong_negative_rate is not None and counts.min() < self.n_folds:
+            poorest = int(np.argmin(counts))
+            raise ValueError(
+                f"wrong_negative_rate is calibrated on n_folds={self.n_folds} folds "
+                f"of the labelled rows, but class {self.classes_[poorest]!r} has "
+                f"{counts[poorest]} labelled rows; lower n_folds or label more."
+            )
+        self.index_ = NearestRowsIndex(
+            X,
+            rows,
+            metric=self.metric,
+            index=self.index,
+            nprobe=self.nprobe,
+            chunk_size=self.chunk_size,
+            random_state=self.random_state,
+        )
+        neighbours = self.index_.search(X, self.n_neighbors, rows, exclude_self=True)
+        self.graph_ = connectivity(neighbours, n_rows)
+        S = normalised_graph(self.graph_)
+        del neighbours
+        scores, self.n_folds_ = _held_out_scores(
+            S,
+            codes,
+            n_classes,
+            min(self.n_folds, int(counts.min())),
+            self._spread,
+            self.random_state,
+        )
+        if self.wrong_negative_rate is None:
+            self.threshold_ = float(self.T)
+        else:
+            self.threshold_ = _conformal_threshold(scores, self.wrong_negative_rate)
+        self.estimated_wrong_negative_rate_ = (
+            float(np.mean(scores < self.threshold_)) if len(scores) else float("nan")
+        )
+        self.label_distributions_, self.n_iter_ = self._spread(
+            S, codes, n_classes, warn=True
+        )
+        self.negatives_ = _negatives(self.label_distributions_, self.threshold_)
+
+    def _spread(self, S, codes, n_classes, *, warn=False):
+        return spread_labels(
+            S, codes, n_classes, self.alpha, self.max_iter, self.tol, warn=warn
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # -1 marks unlabelled rows, as in sklearn.semi_supervised.
+        tags.target_tags.required = True
+        return tags
+
+
+def connectivity(neighbours: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """CSR matrix with a one at ``(i, neighbours[i, j])``; -1 entries skipped."""
+    found = neighbours >= 0
+    indptr = np.concatenate([[0], np.cumsum(found.sum(axis=1))])
+    return sp.csr_matrix(
+        (
+            np.ones(int(indptr[-1]), dtype=np.float32),
+            neighbours[found].astype(np.int32 if n_rows < 2**31 else np.int64),
+            indptr,
+        ),
+        shape=(n_rows, n_rows),
+    )
+
+
+def normalised_graph(graph: sp.csr_matrix) -> sp.csr_matrix:
+    """``D**-1/2 W D**-1/2`` without self-loops, ``D`` the in-degrees.
+
+    The matrix scikit-learn's ``LabelSpreading._build_graph`` iterates with:
+    minus the normalised Laplacian of ``scipy.sparse.csgraph.laplacian``
+    (which reads in-degrees of a directed graph and ignores self-loops), with
+    its diagonal set to zero. A row nothing points to gets degree 1.
+    """
+    W = graph.astype(np.float64)
+    W.setdiag(0)
+    W.eliminate_zeros()
+    degree = np.asarray(W.sum(axis=0)).ravel()
+    degree[degree == 0] = 1
+    scale = 1 / np.sqrt(degree)
+    W = sp.diags(scale) @ W @ sp.diags(scale)
+    return W.tocsr()
+
+
+def spread_labels(S, codes, n_classes, alpha, max_iter, tol, *, warn=False):
+    """Iterate ``F <- alpha * S @ F + (1 - alpha) * Y``; rows scaled to sum 1.
+
+    Parameters
+    ----------
+    S : scipy.sparse matrix of shape (n, n)
+        The normalised graph (:func:`normalised_graph`).
+    codes : ndarray of int, shape (n,)
+        Class of each row, -1 for unlabelled.
+    n_classes : int
+    alpha, max_iter, tol
+        As in scikit-learn's ``LabelSpreading``, and its stopping rule: the
+        summed absolute change is checked before each step.
+    warn : bool, default=False
+        Warn (``ConvergenceWarning``) when ``max_iter`` is reached.
+
+    Returns
+    -------
+    F : ndarray of shape (n, n_classes)
+        Rows summing to 1, or 0 where no label reached.
+    n_iter : int
+    """
+    labelled = np.flatnonzero(codes >= 0)
+    F = np.zeros((len(codes), n_classes))
+    F[labelled, codes[labelled]] = 1.0
+    previous = np.zeros_like(F)
+    n_iter = 0
+    while n_iter < max_iter:
+        if np.abs(F - previous).sum() < tol:
+            break
+        previous = F
+        F = S @ F
+        F *= alpha
+        # The clamp: only labelled rows carry (1 - alpha) of their label.
+        F[labelled, codes[labelled]] += 1 - alpha
+        n_iter += 1
+    else:
+        if warn:
+            warnings.warn(
+                f"max_iter={max_iter} was reached without convergence.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+    return _normalise_rows(F), n_iter
+
+
+def _normalise_rows(F: np.ndarray) -> np.ndarray:
+    total = F.sum(axis=1, keepdims=True)
+    total[total == 0] = 1
+    F /= total
+    return F
+
+
+def _negatives(proba: np.ndarray, threshold: float) -> np.ndarray:
+    """``proba < threshold``, but never a row's most probable class.
+
+    Unreached rows (all zeros) get no negatives; a threshold above a row's
+    largest probability would otherwise mark every class of it.
+    """
+    mask = proba < threshold
+    top = proba.argmax(axis=1)
+    mask[np.arange(len(proba)), top] = False
+    mask[proba[np.arange(len(proba)), top] == 0] = False
+    return mask
+
+
+def _held_out_scores(S, codes, n_classes, n_folds, spread, random_state):
+    """Spread probability of the true class of each labelled row, its fold hidden.
+
+    Returns the scores (``inf`` for rows the labels did not reach) and the
+    folds used; none (an empty array, 0) when ``n_folds < 2``.
+    """
+    labelled = np.flatnonzero(codes >= 0)
+    if n_folds < 2:
+        return np.empty(0), 0
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    scores = np.empty(len(labelled))
+    for _, held in folds.split(labelled, codes[labelled]):
+        rows = labelled[held]
+        hidden = codes.copy()
+        hidden[rows] = -1
+        F, _ = spread(S, hidden, n_classes)
+        reached = F[rows].sum(axis=1) > 0
+        scores[held] = np.where(reached, F[rows, codes[rows]], np.inf)
+    return scores, n_folds
+
+
+def _conformal_threshold(scores: np.ndarray, rate: float) -> float:
+    """``s_(j)``, ``j = floor(rate * (m + 1))``; 0 (no negatives) when j is 0."""
+    j = math.floor(rate * (len(scores) + 1))
+    if j == 0:
+        warnings.warn(
+            f"wrong_negative_rate={rate} needs at least {math.ceil(1 / rate) - 1} "
+            f"labelled rows to calibrate on, got {len(scores)}; no class is "
+            "marked negative.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return 0.0
+    return float(np.partition(scores, j - 1)[j - 1])
