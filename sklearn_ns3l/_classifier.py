@@ -33,6 +33,7 @@ from ._networks import (
 )
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score
+from ._sparse import dense_rows
 from ._unlabelled import split_labelled
 from .callbacks import check_monitors, termination_condition, training_callbacks
 from .selectors import SELECTORS, BaseNegativeSelector, make_selector
@@ -326,7 +327,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         # The markers first: scikit-learn's own checks of y would meet a
         # missing value such as pandas.NA with a TypeError of numpy's.
         unlabelled, y_known = split_labelled(y)
-        X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
+        X, y = validate_data_chunked(
+            self, X, y, accept_sparse="csr", allow_nd=True, dtype=np.float32
+        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -363,7 +366,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 image_shape,
                 self.input_shape_,
                 len(self.classes_),
-                X[labelled[:1]],
+                dense_rows(X, labelled[:1]),
             )
         net = self._make_net(
             module, valid_data, image_shape, device, callbacks, torch_seed, batch_seed
@@ -520,7 +523,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data_chunked(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        X = validate_data_chunked(
+            self, X, reset=False, accept_sparse="csr", allow_nd=True, dtype=np.float32
+        )
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}, but "
@@ -566,4 +571,5 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = False
+        tags.input_tags.sparse = True
         return tags

@@ -26,7 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import faiss
 import numpy as np
+from scipy import sparse
 from threadpoolctl import ThreadpoolController
+
+from .._sparse import dense_rows
 
 __all__ = ["EXACT_INDEX", "PerClassNearestIndex", "per_class_nearest_distances"]
 
@@ -59,8 +62,8 @@ class PerClassNearestIndex:
 
     Parameters
     ----------
-    X : array-like of shape (n_labelled, n_features)
-        Labelled samples.
+    X : array-like or sparse matrix of shape (n_labelled, n_features)
+        Labelled samples (a sparse one is densified: they are few).
     y : array-like of int, shape (n_labelled,)
         Their classes encoded as ``0 .. n_classes - 1``.
     n_classes : int
@@ -111,7 +114,7 @@ class PerClassNearestIndex:
         index: str = EXACT_INDEX,
         chunk_size: int | None = None,
     ):
-        X = np.asarray(X, dtype=np.float32)
+        X = dense_rows(X, slice(None))  # the labelled rows: few
         y = np.asarray(y)
         counts = np.bincount(y, minlength=n_classes)
         if (counts == 0).any():
@@ -137,8 +140,9 @@ class PerClassNearestIndex:
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_features)
-            Queries; read a block of ``chunk_size`` rows at a time.
+        X : array-like or sparse matrix of shape (n_queries, n_features)
+            Queries; read (a sparse one densified) a block of ``chunk_size``
+            rows at a time.
 
         Returns
         -------
@@ -148,14 +152,16 @@ class PerClassNearestIndex:
         """
         exact = self.index == EXACT_INDEX
         search = self._search_exact if exact else self._search_faiss
-        D = np.empty((len(X), self.n_classes), dtype=np.float32)
+        n_queries = X.shape[0] if sparse.issparse(X) else len(X)
+        D = np.empty((n_queries, self.n_classes), dtype=np.float32)
 
         def fill(start):
             stop = start + self.chunk_size
-            # FAISS and BLAS both want C-contiguous float32.
-            D[start:stop] = search(np.ascontiguousarray(X[start:stop], np.float32))
+            # FAISS and BLAS both want C-contiguous float32; a sparse X is
+            # densified here, one block at a time.
+            D[start:stop] = search(dense_rows(X, slice(start, stop)))
 
-        starts = range(0, len(X), self.chunk_size)
+        starts = range(0, n_queries, self.chunk_size)
         if not exact or len(starts) == 1:
             # One block, or FAISS, which spreads each search over its threads.
             for start in starts:
