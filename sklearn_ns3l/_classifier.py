@@ -111,8 +111,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
         The network. None picks a small CNN for images (3-D or 4-D ``X``
         with images larger than 1x1, or
-        ``image_shape`` given) and an MLP otherwise. A module instance must
-        output one logit per class; it is copied in ``fit``.
+        ``image_shape`` given) and an MLP otherwise (sparse ``X`` included).
+        A module instance must output one logit per class; it is copied in
+        ``fit``.
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(channels, height, width)`` of each sample
         when ``X`` holds flattened images.
@@ -297,12 +298,16 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
+                (n_samples, [C,] H, W)
             Feature vectors or images. A float32 ``numpy.memmap`` stays on
             disk: it is checked and read a chunk or batch at a time, never
             copied whole (with a static selector, the unlabelled rows are
             given to the selector in memory). A memory map of another dtype
-            is converted to float32 in memory first.
+            is converted to float32 in memory first. A scipy sparse matrix
+            or array (converted to CSR) holds feature vectors, densified a
+            batch at a time, never whole; it trains the MLP, or the CNN with
+            ``image_shape``, and gives the model its dense twin gives.
         y : array-like of shape (n_samples,)
             Class labels (integers or strings), -1 for unlabelled rows: the
             number -1, or the string ``"-1"`` in an array of strings. Missing
@@ -514,8 +519,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Samples shaped as in ``fit``.
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
+            Samples shaped as in ``fit``; sparse input is read a batch at a
+            time.
 
         Returns
         -------
@@ -539,7 +545,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
 
         Returns
         -------
@@ -557,7 +563,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
         y : array-like of shape (n_samples,)
             True labels, -1 for unlabelled rows.
         sample_weight : array-like of shape (n_samples,), default=None
