@@ -26,13 +26,19 @@ Data sets (``DATA_SETS``), every row on the same split of a seed:
   other training images as the pool, test error on the 10,000 test images,
   as in ``table6.py``; skipped with a note where the data is absent.
 
+Text is given to every row as the CSR matrix it is (11,960 features):
+``NS3LClassifier`` reads it a batch at a time, and the peers that take sparse
+input (the graph methods, self-training, SVC, logistic regression) take it as
+is. ``HistGradientBoostingClassifier`` refuses sparse input; it is not
+densified for it, so its Text rows are recorded as not applicable (skipped,
+with its error).
+
 Each finished run is cached (``benchmarks/.cache/vs_sklearn-full-<hash>/``),
 so an interrupted run resumes; rows or splits can be added later. Runs that
 cannot be made are recorded as skipped, with the reason, and tried again by
-the next command: the NS3L rows on the sparse Text set while
-``NS3LClassifier`` refuses sparse input, ``HistGradientBoostingClassifier``
-there too, the rbf graph methods above ``DENSE_KERNEL_LIMIT`` training rows,
-and the threshold row where it is the default row's estimator.
+the next command: ``HistGradientBoostingClassifier`` on Text, the rbf graph
+methods above ``DENSE_KERNEL_LIMIT`` training rows, and the threshold row
+where it is the default row's estimator.
 
 Profiles: ``full`` (the default; ``docs/results/vs_sklearn.{md,png,json}``)
 and ``quick`` (``--quick``: tiny subsets of six of the data sets, 2 epochs,
@@ -43,6 +49,8 @@ Usage::
     python benchmarks/vs_sklearn.py                  # the full profile, resumable
     python benchmarks/vs_sklearn.py --quick
     python benchmarks/vs_sklearn.py --rows wine "NS3L default"
+    python benchmarks/vs_sklearn.py --rows Text --seeds 0 \\
+        --cache-dir /tmp/vs-text --out-dir /tmp/vs-text  # Text alone, split 0
     python benchmarks/vs_sklearn.py --report-only \\
         --from-json docs/results/vs_sklearn.json
 """

@@ -5,7 +5,8 @@ A training batch is ``(X, target)``: the first ``target["n_labelled"]`` rows of
 their precomputed negative mask in ``target["negatives"]`` when a static
 selector chose them. Batches are cut from in-memory tensors (or gathered from
 a memory map) rather than through skorch's per-sample Dataset, which dominates
-the epoch time of a small network.
+the epoch time of a small network. A sparse (CSR) ``X`` is densified a batch
+at a time (:mod:`._sparse`), never whole.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import math
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._memmap import FileMapping
+from ._sparse import dense_rows
 
 __all__ = [
     "ArrayData",
@@ -40,16 +43,18 @@ def _as_batch_source(X: np.ndarray, rows: np.ndarray, copy: bool):
     A memory map stays on disk and is read batch by batch. In memory, ``copy``
     makes the rows one contiguous tensor (for the labelled rows, read every
     epoch); otherwise they are gathered from ``X`` batch by batch (for the
-    pool, which can be most of ``X`` and is read a batch at a time anyway).
+    pool, which can be most of ``X`` and is read a batch at a time anyway). A
+    sparse ``X`` is always gathered batch by batch: its rows densified at once
+    could take far more memory than the whole sparse matrix.
     """
     mapping = FileMapping.of(X)
-    if mapping is None and copy:
+    if mapping is None and copy and not sparse.issparse(X):
         return torch.from_numpy(np.ascontiguousarray(X[rows], dtype=np.float32))
     return _RowView(X, rows, mapping)
 
 
 class _RowView:
-    """Rows ``rows`` of an array, gathered one batch at a time."""
+    """Rows ``rows`` of an array or sparse matrix, gathered one batch at a time."""
 
     def __init__(self, X: np.ndarray, rows: np.ndarray, mapping=None):
         self.X, self.rows, self.mapping = X, rows, mapping
@@ -58,7 +63,7 @@ class _RowView:
     def take(self, idx: np.ndarray) -> torch.Tensor:
         rows = self.rows[idx]
         if self.mapping is None:
-            return torch.from_numpy(np.ascontiguousarray(self.X[rows], np.float32))
+            return torch.from_numpy(dense_rows(self.X, rows))
         # Read a memory map in file order, then put the rows back in batch
         # order, and drop the pages read from the process's resident set.
         order = np.argsort(rows, kind="stable")
@@ -279,11 +284,11 @@ class SequentialBatches:
         self.mapping = FileMapping.of(self.X)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(self.X.shape[0] / self.batch_size)
 
     def __iter__(self):
-        for start in range(0, len(self.X), self.batch_size):
-            chunk = np.asarray(self.X[start : start + self.batch_size], np.float32)
+        for start in range(0, self.X.shape[0], self.batch_size):
+            chunk = dense_rows(self.X, slice(start, start + self.batch_size))
             n_rows = len(chunk)
             if n_rows < self.batch_size:
                 padded = np.zeros((self.batch_size, *chunk.shape[1:]), np.float32)
@@ -303,7 +308,8 @@ class ArrayData(torch.utils.data.Dataset):
         self.X = X
 
     def __len__(self) -> int:
-        return len(self.X)
+        # len() of a scipy sparse matrix raises.
+        return self.X.shape[0]
 
     def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
         raise TypeError("ArrayData is read through SequentialBatches.")

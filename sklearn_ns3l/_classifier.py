@@ -36,6 +36,7 @@ from ._networks import (
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._precision import PRECISIONS, resolve_precision
 from ._scoring import labelled_accuracy_score
+from ._sparse import dense_rows
 from ._unlabelled import split_labelled
 from .callbacks import (
     check_monitors,
@@ -120,8 +121,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     module : {"cnn", "mlp"}, torch.nn.Module or None, default=None
         The network. None picks a small CNN for images (3-D or 4-D ``X``
         with images larger than 1x1, or
-        ``image_shape`` given) and an MLP otherwise. A module instance must
-        output one logit per class; it is copied in ``fit``.
+        ``image_shape`` given) and an MLP otherwise (sparse ``X`` included).
+        A module instance must output one logit per class; it is copied in
+        ``fit``.
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(channels, height, width)`` of each sample
         when ``X`` holds flattened images.
@@ -352,12 +354,16 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
+                (n_samples, [C,] H, W)
             Feature vectors or images. A float32 ``numpy.memmap`` stays on
             disk: it is checked and read a chunk or batch at a time, never
             copied whole (with a static selector, the unlabelled rows are
             given to the selector in memory). A memory map of another dtype
-            is converted to float32 in memory first.
+            is converted to float32 in memory first. A scipy sparse matrix
+            or array (converted to CSR) holds feature vectors, densified a
+            batch at a time, never whole; it trains the MLP, or the CNN with
+            ``image_shape``, and gives the model its dense twin gives.
         y : array-like of shape (n_samples,)
             Class labels (integers or strings), -1 for unlabelled rows: the
             number -1, or the string ``"-1"`` in an array of strings. Missing
@@ -382,7 +388,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         # The markers first: scikit-learn's own checks of y would meet a
         # missing value such as pandas.NA with a TypeError of numpy's.
         unlabelled, y_known = split_labelled(y)
-        X, y = validate_data_chunked(self, X, y, allow_nd=True, dtype=np.float32)
+        X, y = validate_data_chunked(
+            self, X, y, accept_sparse="csr", allow_nd=True, dtype=np.float32
+        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -424,7 +432,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 image_shape,
                 self.input_shape_,
                 len(self.classes_),
-                X[labelled[:1]],
+                dense_rows(X, labelled[:1]),
             )
         net = self._make_net(
             module,
@@ -602,8 +610,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Samples shaped as in ``fit``.
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
+            Samples shaped as in ``fit``; sparse input is read a batch at a
+            time.
 
         Returns
         -------
@@ -611,7 +620,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data_chunked(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        X = validate_data_chunked(
+            self, X, reset=False, accept_sparse="csr", allow_nd=True, dtype=np.float32
+        )
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}, but "
@@ -625,7 +636,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
 
         Returns
         -------
@@ -643,7 +654,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
         y : array-like of shape (n_samples,)
             True labels, -1 for unlabelled rows.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -657,4 +668,5 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = False
+        tags.input_tags.sparse = True
         return tags

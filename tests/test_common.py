@@ -51,6 +51,8 @@ EXPECTED_FAILED_CHECKS = {
     "NS3LClassifier": {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELLED,
         "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_BATCHES,
+        # Run since NS3LClassifier takes sparse X (input_tags.sparse).
+        "check_sample_weight_equivalence_on_sparse_data": _STOCHASTIC_BATCHES,
     },
     "OracleSelector": dict.fromkeys(_ORACLE_CHECKS, _ORACLE_NEEDS_Y_TRUE),
 }

@@ -96,9 +96,14 @@ def test_unusable_X_is_refused_with_a_value_or_type_error(X):
     assert not type(info.value).__module__.startswith("torch")
 
 
-def test_sparse_X_is_refused_clearly():
-    with pytest.raises(TypeError, match="Sparse data was passed"):
-        NS3LClassifier(**TINY).fit(sp.csr_matrix(np.eye(4)), [0, 1, 0, 1])
+def test_sparse_X_is_taken_as_its_dense_twin():
+    # Once refused; tests/test_sparse.py holds the rest.
+    X = np.eye(4)
+    sparse_fit = NS3LClassifier(**TINY).fit(sp.csr_matrix(X), [0, 1, 0, 1])
+    dense_fit = NS3LClassifier(**TINY).fit(X, [0, 1, 0, 1])
+    np.testing.assert_array_equal(
+        sparse_fit.predict_proba(sp.csr_array(X)), dense_fit.predict_proba(X)
+    )
 
 
 def test_one_labelled_row_per_class_and_heavy_imbalance():

@@ -103,18 +103,24 @@ def test_selector_rows_report_wrong_negatives_and_negatives_per_sample(quick):
     assert not np.isnan(entry["rows"]["NS3L nn_furthest"]["wrong_negative_rate"])
 
 
-def test_sparse_text_runs_the_peers_and_skips_what_refuses_sparse(quick):
+def test_sparse_text_runs_ns3l_and_the_peers_and_skips_gradient_boosting(quick):
     _, outputs = quick
     ran = {r["row"] for r in outputs["runs"]}
     skipped = {s["row"]: s["skipped"] for s in outputs["skipped"]}
-    assert "LabelSpreading (knn), Text-10" in ran
-    assert "SVC (labelled only), Text-10" in ran
-    for row in (
-        "NS3L default, Text-10",
-        "HistGradientBoosting (labelled only), Text-10",
+    for method in (
+        "NS3L supervised twin",
+        "NS3L default",
+        "NS3L threshold T = 0.4/K",
+        "NS3L nn_exclude_class",
+        "NS3L nn_exclude_nearest",
+        "NS3L nn_furthest",
+        "LabelSpreading (knn)",
+        "SVC (labelled only)",
     ):
-        # Skipped with the reason while sparse X is refused; run once it is not.
-        assert row in ran or "does not accept sparse X" in skipped[row]
+        assert f"{method}, Text-10" in ran
+    # Not densified for it: not applicable, with its reason.
+    gradient_boosting = "HistGradientBoosting (labelled only), Text-10"
+    assert "does not accept sparse X" in skipped[gradient_boosting]
 
 
 def test_rerun_reads_the_cache_and_the_json_alone_rewrites_the_page(

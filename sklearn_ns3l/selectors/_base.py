@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -32,8 +33,14 @@ __all__ = [
 _FLOATS = [np.float32, np.float64]
 
 
-def flat_rows(X, rows: np.ndarray) -> np.ndarray:
-    """Rows ``rows`` of ``X`` in memory, each flattened to a feature vector."""
+def flat_rows(X, rows: np.ndarray):
+    """Rows ``rows`` of ``X`` in memory, each flattened to a feature vector.
+
+    A sparse ``X`` (2-D already) gives its rows as a sparse matrix of the same
+    kind: selectors densify what they read a block at a time.
+    """
+    if sparse.issparse(X):
+        return X[rows]
     return np.asarray(X[rows]).reshape(len(rows), -1)
 
 
@@ -116,8 +123,8 @@ class BaseStaticSelector(BaseNegativeSelector):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Labelled samples.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Labelled samples; sparse input is converted to CSR.
         y : array-like of shape (n_samples,)
             Their class labels.
 
@@ -131,7 +138,7 @@ class BaseStaticSelector(BaseNegativeSelector):
         ValueError
             If ``y`` holds fewer than two classes.
         """
-        X, y = validate_data(self, X, y, dtype=_FLOATS)
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS)
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -148,8 +155,9 @@ class BaseStaticSelector(BaseNegativeSelector):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to choose negative labels for.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples to choose negative labels for; a sparse ``X`` is read a
+            block of rows at a time, never densified whole.
 
         Returns
         -------
@@ -168,7 +176,7 @@ class BaseStaticSelector(BaseNegativeSelector):
 
     def _validate_transform_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=_FLOATS)
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOATS)
 
     @abstractmethod
     def _fit(self, X, y):
@@ -181,6 +189,8 @@ class BaseStaticSelector(BaseNegativeSelector):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # CSR, read a block of rows at a time (sklearn_ns3l._sparse).
+        tags.input_tags.sparse = True
         # The output is a boolean mask, whatever the dtype of X.
         tags.transformer_tags.preserves_dtype = []
         return tags

@@ -253,8 +253,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
             ``index``).
         """
         unlabelled, y_known = split_labelled(y)
-        X, _ = validate_data_chunked(self, X, y, dtype=_FLOATS)
-        codes = np.full(len(X), -1, dtype=np.intp)
+        X, _ = validate_data_chunked(self, X, y, dtype=_FLOATS, accept_sparse="csr")
+        codes = np.full(X.shape[0], -1, dtype=np.intp)
         codes[~unlabelled] = self._encode_classes(y_known)
         self._fit(X, codes)
         return self
@@ -307,7 +307,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     def _transform(self, X):
         neighbours = self.index_.search(X, min(self.n_neighbors, self.index_.n_rows))
-        proba = np.zeros((len(X), len(self.classes_)))
+        proba = np.zeros((X.shape[0], len(self.classes_)))
         for column in neighbours.T:
             found = column >= 0
             proba[found] += self.label_distributions_[column[found]]
@@ -315,7 +315,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     def _validate_transform_input(self, X):
         check_is_fitted(self)
-        return validate_data_chunked(self, X, reset=False, dtype=_FLOATS)
+        return validate_data_chunked(
+            self, X, reset=False, dtype=_FLOATS, accept_sparse="csr"
+        )
 
     def _encode_classes(self, y_labelled) -> np.ndarray:
         y_labelled = np.asarray(y_labelled)
@@ -393,6 +395,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
         tags = super().__sklearn_tags__()
         # -1 marks unlabelled rows, as in sklearn.semi_supervised.
         tags.target_tags.required = True
+        # Rows are densified a block at a time where the search reads them.
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from .._sparse import dense_blocks
 from ._base import BaseStaticSelector
 
 __all__ = ["BaseRandomSelector", "check_k", "draw_negatives", "mask_of"]
@@ -79,8 +80,9 @@ def draw_negatives(allowed: np.ndarray, k: int, random_state, X: np.ndarray):
     k : int
         Classes to pick per row.
     random_state : int, RandomState instance or None
-    X : ndarray of shape (n_samples, ...)
-        The samples the rows belong to; their values key the draws.
+    X : ndarray of shape (n_samples, ...) or sparse matrix
+        The samples the rows belong to; their values key the draws (a
+        sparse row keys the same draws as its dense twin).
 
     Returns
     -------
@@ -113,14 +115,16 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
 def _uniform_keys(X: np.ndarray, seed: int, n_classes: int) -> np.ndarray:
     """Pseudo-random numbers in [0, 1) keyed by (seed, row values, class)."""
     key = seed.to_bytes(8, "little")
-    rows = np.ascontiguousarray(X).reshape(len(X), -1)
+    # A sparse X is hashed by its dense rows, a block at a time: the same
+    # values draw the same classes in either form.
     row_hash = np.fromiter(
         (
             int.from_bytes(blake2b(row.tobytes(), digest_size=8, key=key).digest())
-            for row in rows
+            for block in dense_blocks(X)
+            for row in block.reshape(len(block), -1)
         ),
         dtype=np.uint64,
-        count=len(rows),
+        count=X.shape[0],
     )
     with np.errstate(over="ignore"):
         golden = np.uint64(0x9E3779B97F4A7C15)

@@ -28,10 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import faiss
 import numpy as np
+from scipy import sparse
 from sklearn.utils import check_random_state
 from threadpoolctl import ThreadpoolController
 
 from .._memmap import FileMapping
+from .._sparse import dense_rows
 
 __all__ = [
     "EXACT_INDEX",
@@ -69,8 +71,8 @@ class PerClassNearestIndex:
 
     Parameters
     ----------
-    X : array-like of shape (n_labelled, n_features)
-        Labelled samples.
+    X : array-like or sparse matrix of shape (n_labelled, n_features)
+        Labelled samples (a sparse one is densified: they are few).
     y : array-like of int, shape (n_labelled,)
         Their classes encoded as ``0 .. n_classes - 1``.
     n_classes : int
@@ -121,7 +123,7 @@ class PerClassNearestIndex:
         index: str = EXACT_INDEX,
         chunk_size: int | None = None,
     ):
-        X = np.asarray(X, dtype=np.float32)
+        X = dense_rows(X, slice(None))  # the labelled rows: few
         y = np.asarray(y)
         counts = np.bincount(y, minlength=n_classes)
         if (counts == 0).any():
@@ -147,8 +149,9 @@ class PerClassNearestIndex:
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_features)
-            Queries; read a block of ``chunk_size`` rows at a time.
+        X : array-like or sparse matrix of shape (n_queries, n_features)
+            Queries; read (a sparse one densified) a block of ``chunk_size``
+            rows at a time.
 
         Returns
         -------
@@ -158,14 +161,16 @@ class PerClassNearestIndex:
         """
         exact = self.index == EXACT_INDEX
         search = self._search_exact if exact else self._search_faiss
-        D = np.empty((len(X), self.n_classes), dtype=np.float32)
+        n_queries = X.shape[0] if sparse.issparse(X) else len(X)
+        D = np.empty((n_queries, self.n_classes), dtype=np.float32)
 
         def fill(start):
             stop = start + self.chunk_size
-            # FAISS and BLAS both want C-contiguous float32.
-            D[start:stop] = search(np.ascontiguousarray(X[start:stop], np.float32))
+            # FAISS and BLAS both want C-contiguous float32; a sparse X is
+            # densified here, one block at a time.
+            D[start:stop] = search(dense_rows(X, slice(start, stop)))
 
-        starts = range(0, len(X), self.chunk_size)
+        starts = range(0, n_queries, self.chunk_size)
         if not exact or len(starts) == 1:
             # One block, or FAISS, which spreads each search over its threads.
             for start in starts:
@@ -582,7 +587,7 @@ class NearestRowsIndex:
         chunk_size: int | None = None,
         random_state=None,
     ):
-        self.rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        self.rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         self.n_features = math.prod(X.shape[1:])
         self.metric = metric
         self.index = index
@@ -636,7 +641,7 @@ class NearestRowsIndex:
             Indexed row numbers (0 .. n_rows - 1), nearest first; -1 where an
             approximate index found fewer than ``k``.
         """
-        rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         out = np.empty((len(rows), k), dtype=np.int64)
         wanted = k - 1 if exclude_self else k
         for start, block in self._blocks(X, rows):
@@ -685,7 +690,8 @@ class NearestRowsIndex:
         mapping = FileMapping.of(X)
         try:
             for start in range(0, len(rows), self.chunk_size):
-                block = np.asarray(X[rows[start : start + self.chunk_size]])
+                # Dense rows of a sparse X too, a block at a time.
+                block = dense_rows(X, rows[start : start + self.chunk_size])
                 block = np.ascontiguousarray(
                     block.reshape(len(block), -1), dtype=np.float32
                 )
