@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then /usr/share/datasets/fashion-mnist)",
     )
     p.add_argument("--labels-per-class", type=int, default=10)
-    p.add_argument("--selector", choices=sorted(SELECTORS), default="threshold")
+    p.add_argument("--selector", choices=sorted(SELECTORS), default="label_spreading")
     p.add_argument("-T", "--T", type=float, default=0.04, dest="T")
     p.add_argument("--ns-weight", type=float, default=1.0)
     p.add_argument(

@@ -157,12 +157,16 @@ def test_fixed_threshold_also_gets_a_held_out_estimate(digits):
     assert few.n_folds_ == 0 and np.isnan(few.estimated_wrong_negative_rate_)
 
 
-def test_calibration_refuses_classes_with_fewer_rows_than_folds(digits):
+def test_calibration_uses_fewer_folds_for_poorly_labelled_classes(digits):
     X, y_true, _ = digits
     y = hide_labels(y_true, 3, random_state=0)
-    with pytest.raises(ValueError, match="n_folds=5 folds.*has 3 labelled rows"):
-        LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y)
-    LabelSpreadingSelector(wrong_negative_rate=0.05, n_folds=3).fit(X, y)
+    three = LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y)
+    assert three.n_folds_ == 3 and three.threshold_ > 0
+    # One labelled row in a class: nothing to hold out, so no negatives.
+    y_one = hide_labels(y_true, 1, random_state=0)
+    with pytest.warns(UserWarning, match="no class is marked negative"):
+        one = LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y_one)
+    assert one.threshold_ == 0 and not one.negatives_.any()
 
 
 def test_same_seed_same_result(digits):

@@ -159,11 +159,10 @@ def test_binary_book_sets_map_minus_one_plus_one_to_zero_one(bench):
     assert sparse.issparse(book.split(book.load(text), None, 0, labels=10).X)
 
 
-def test_threshold_row_is_skipped_where_it_is_the_default(bench):
+def test_threshold_row_scales_T_and_nn_rule_drops_fewer_classes(bench):
     vs, catalogue = bench["vs_sklearn"], bench["_catalogue"]
     ctx = catalogue.RunContext(vs.PROFILES["full"].settings, seed=0, verbose=0)
-    with pytest.raises(catalogue.Skip, match="the same estimator as 'NS3L default'"):
-        vs.ns3l_threshold(vs.DATA_SET["digits-images"], ctx)
+    assert vs.ns3l_threshold(vs.DATA_SET["digits-images"], ctx).T == 0.04
     assert vs.ns3l_threshold(vs.DATA_SET["wine"], ctx).T == pytest.approx(0.4 / 3)
     nearest = vs.ns3l_nn(vs.DATA_SET["Digit1-10"], ctx, rule="nn_exclude_nearest")
     assert nearest.selector.m == 1  # min(4, K - 1) on two classes
