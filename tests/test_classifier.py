@@ -69,7 +69,7 @@ def test_zero_weight_equals_the_supervised_baseline(digits_semi):
     X, y_semi, _ = digits_semi
     params = dict(module=_Linear(), max_epochs=5, batch_size=32, random_state=3)
     base = NS3LClassifier(selector=None, **params).fit(X, y_semi)
-    zero = NS3LClassifier(T=0.2, ns_weight=0.0, **params).fit(X, y_semi)
+    zero = NS3LClassifier("threshold", T=0.2, ns_weight=0.0, **params).fit(X, y_semi)
     np.testing.assert_allclose(zero.predict_proba(X), base.predict_proba(X), atol=1e-4)
     np.testing.assert_array_equal(zero.predict(X), base.predict(X))
     # The NS3L term was computed, only its weight was zero.
@@ -79,7 +79,12 @@ def test_zero_weight_equals_the_supervised_baseline(digits_semi):
 def test_history_records_the_objective_parts(digits_semi):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(
-        T=0.09, max_epochs=4, batch_size=32, rampup_epochs=2, random_state=0
+        "threshold",
+        T=0.09,
+        max_epochs=4,
+        batch_size=32,
+        rampup_epochs=2,
+        random_state=0,
     )
     clf.fit(X, y_semi)
     assert len(clf.history_) == 4
@@ -98,7 +103,7 @@ def test_larger_T_gives_more_negative_labels(digits_semi):
     X, y_semi, _ = digits_semi
     counts = [
         np.mean(
-            NS3LClassifier(T=T, **FAST)
+            NS3LClassifier("threshold", T=T, **FAST)
             .fit(X, y_semi)
             .history_[:, "negatives_per_sample"]
         )
@@ -135,7 +140,7 @@ def test_fit_leaves_torch_global_rng_alone(digits_semi):
 
 def test_clone_params_pickle_and_joblib_round_trips(digits_semi, tmp_path):
     X, y_semi, _ = digits_semi
-    clf = NS3LClassifier(T=0.03, **FAST)
+    clf = NS3LClassifier("threshold", T=0.03, **FAST)
     assert clone(clf).get_params() == clf.get_params()
     clf.set_params(T=0.05)
     assert clf.T == 0.05
@@ -163,7 +168,7 @@ def test_grid_search_over_T_scores_labelled_rows_only(digits):
     X, y = digits
     y_semi = hide_labels(y[:900], 30, random_state=0)
     search = GridSearchCV(
-        NS3LClassifier(max_epochs=8, batch_size=50, random_state=0),
+        NS3LClassifier("threshold", max_epochs=8, batch_size=50, random_state=0),
         {"T": [0.01, 0.05]},
         cv=3,
     ).fit(X[:900], y_semi)

@@ -9,7 +9,7 @@ from sklearn_ns3l._cli import main
 def test_main_job_prints_both_methods_side_by_side(capsys):
     assert main(["--epochs", "2", "--seeds", "2", "--labels-per-class", "5"]) == 0
     out = capsys.readouterr().out
-    assert "supervised" in out and "NS3L (threshold, T=0.04)" in out
+    assert "supervised" in out and "NS3L (label_spreading)" in out
     assert "seed 1" in out and "NS3L - supervised:" in out
 
 

@@ -63,7 +63,7 @@ def test_grid_search_runs_on_the_cluster(client, digits_semi):
     X, y_semi, _ = digits_semi
     X = X.reshape(-1, 8, 8)
     search = GridSearchCV(
-        NS3LClassifier(max_epochs=2, batch_size=32, random_state=0),
+        NS3LClassifier("threshold", max_epochs=2, batch_size=32, random_state=0),
         {"T": [0.02, 0.08]},
         scoring=labelled_accuracy_scorer,
         cv=StratifiedKFold(2, shuffle=True, random_state=0),

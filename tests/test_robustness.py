@@ -122,9 +122,9 @@ def test_one_labelled_row_per_class_and_heavy_imbalance():
 @pytest.mark.parametrize("T", [1e-9, 0.999999])
 def test_extreme_thresholds_train_finitely(digits_semi, T):
     X, y_semi, _ = digits_semi
-    clf = NS3LClassifier(T=T, max_epochs=2, batch_size=32, random_state=0).fit(
-        X, y_semi
-    )
+    clf = NS3LClassifier(
+        "threshold", T=T, max_epochs=2, batch_size=32, random_state=0
+    ).fit(X, y_semi)
     assert np.all(np.isfinite(np.array(clf.history_[:, "train_loss"], dtype=float)))
     assert np.all(np.isfinite(clf.predict_proba(X)))
     negatives = np.mean(clf.history_[:, "negatives_per_sample"])
@@ -240,7 +240,7 @@ def test_grid_search_workers_do_not_oversubscribe_cores(digits):
     """joblib's loky workers cap OpenMP threads, torch's included (docs: threads)."""
     X, y = digits
     search = GridSearchCV(
-        NS3LClassifier(max_epochs=1),
+        NS3LClassifier("threshold", max_epochs=1),
         {"T": [0.03, 0.05]},
         cv=2,
         n_jobs=2,

@@ -41,7 +41,7 @@ def test_scorer_in_grid_search_matches_default_score(digits):
     X, y = digits
     y_semi = hide_labels(y[:600], 20, random_state=0)
     kwargs = dict(param_grid={"T": [0.05]}, cv=2)
-    est = NS3LClassifier(max_epochs=3, random_state=0)
+    est = NS3LClassifier("threshold", max_epochs=3, random_state=0)
     default = GridSearchCV(est, **kwargs).fit(X[:600], y_semi)
     explicit = GridSearchCV(est, scoring=labelled_accuracy_scorer, **kwargs)
     explicit.fit(X[:600], y_semi)

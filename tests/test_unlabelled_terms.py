@@ -86,6 +86,7 @@ def test_companions_train_inside_the_classifier_and_report_their_parts(
 ):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(
+        "threshold",
         max_epochs=3,
         batch_size=32,
         T=0.09,

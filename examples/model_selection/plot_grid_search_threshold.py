@@ -55,7 +55,7 @@ print(f"{(y_semi != -1).sum()} labelled and {(y_semi == -1).sum()} unlabelled ro
 # every fold gets its share of labelled rows. ``refit="labelled"`` picks the
 # final ``T`` by the labelled-only score.
 search = GridSearchCV(
-    NS3LClassifier(max_epochs=MAX_EPOCHS, random_state=0),
+    NS3LClassifier("threshold", max_epochs=MAX_EPOCHS, random_state=0),
     param_grid={"T": T_GRID},
     scoring={"labelled": labelled_accuracy_scorer, "plain": "accuracy"},
     refit="labelled",
@@ -72,7 +72,7 @@ print("best T (plain accuracy):    ", T_GRID[int(np.argmax(cv["mean_test_plain"]
 # The truth to compare against: each ``T`` trained on the whole training set
 # and scored on the held-out images, all of them labelled.
 held_out = [
-    NS3LClassifier(T=T, max_epochs=MAX_EPOCHS, random_state=0)
+    NS3LClassifier("threshold", T=T, max_epochs=MAX_EPOCHS, random_state=0)
     .fit(X_train, y_semi)
     .score(X_test, y_test)
     for T in T_GRID

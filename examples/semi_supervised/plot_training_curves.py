@@ -37,8 +37,8 @@ y_semi = hide_labels(y, 10, random_state=0)
 # ----------
 models = {
     "supervised": NS3LClassifier(selector=None),
-    "threshold, T=0.04": NS3LClassifier(T=0.04),
-    "threshold, T=0.3": NS3LClassifier(T=0.3),
+    "threshold, T=0.04": NS3LClassifier("threshold", T=0.04),
+    "threshold, T=0.3": NS3LClassifier("threshold", T=0.3),
 }
 for model in models.values():
     model.set_params(max_epochs=MAX_EPOCHS, random_state=0)
