@@ -87,7 +87,7 @@ def test_memory_grows_with_n_times_k_not_n_squared():
 
 def test_negatives_are_classes_below_threshold_never_the_top_one(digits):
     X, _, y = digits
-    selector = LabelSpreadingSelector(T=0.05).fit(X, y)
+    selector = LabelSpreadingSelector(T=0.05, wrong_negative_rate=None).fit(X, y)
     F = selector.label_distributions_
     reached = F.sum(axis=1) > 0
     top = F.argmax(axis=1)
@@ -161,7 +161,7 @@ def test_calibration_uses_fewer_folds_for_poorly_labelled_classes(digits):
     X, y_true, _ = digits
     y = hide_labels(y_true, 3, random_state=0)
     three = LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y)
-    assert three.n_folds_ == 3 and three.threshold_ > 0
+    assert three.n_folds_ == 3 and np.isfinite(three.estimated_wrong_negative_rate_)
     # One labelled row in a class: nothing to hold out, so no negatives.
     y_one = hide_labels(y_true, 1, random_state=0)
     with pytest.warns(UserWarning, match="no class is marked negative"):
@@ -190,7 +190,9 @@ def test_pool_negatives_are_the_pool_rows_of_the_joint_graph(digits):
 def test_transform_of_new_rows_is_the_mean_of_their_neighbours(digits):
     X, _, y = digits
     X = _jittered(X)
-    ours = LabelSpreadingSelector(7, T=0.1).fit(X[:1500], y[:1500])
+    ours = LabelSpreadingSelector(7, T=0.1, wrong_negative_rate=None).fit(
+        X[:1500], y[:1500]
+    )
     ref = LabelSpreading(kernel="knn", n_neighbors=7).fit(X[:1500], y[:1500])
     proba = ref.predict_proba(X[1500:])
     expected = proba < 0.1
@@ -221,8 +223,8 @@ def test_memmap_pool_is_searched_in_blocks(tmp_path, digits):
     path = tmp_path / "X.f32"
     X.astype(np.float32).tofile(path)
     X_map = np.memmap(path, dtype=np.float32, mode="r", shape=X.shape)
-    mapped = LabelSpreadingSelector(chunk_size=100).fit(X_map, y)
-    plain = LabelSpreadingSelector().fit(X.astype(np.float32), y)
+    mapped = LabelSpreadingSelector(chunk_size=100, random_state=0).fit(X_map, y)
+    plain = LabelSpreadingSelector(random_state=0).fit(X.astype(np.float32), y)
     np.testing.assert_array_equal(mapped.negatives_, plain.negatives_)
 
 
@@ -346,3 +348,16 @@ def test_bad_index_string_is_refused(digits):
     X, _, y = digits
     with pytest.raises(ValueError, match="not a FAISS index factory string"):
         LabelSpreadingSelector(index="NoSuchIndex").fit(X, y)
+
+
+def test_inside_the_classifier_a_tiny_problem_caps_the_neighbours():
+    """The default selector must fit any valid problem; fit() itself refuses."""
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    selector = LabelSpreadingSelector(wrong_negative_rate=None)
+    with pytest.warns(UserWarning, match="Using n_neighbors=4"):
+        mask = selector.pool_negatives(
+            X, np.array([0, 3]), np.array(["a", "b"]), np.array([1, 2])
+        )
+    assert mask.shape == (2, 2) and selector.n_neighbors_ == 4
+    with pytest.raises(ValueError, match="exceeds the number of rows"):
+        LabelSpreadingSelector().fit(X, np.array(["a", -1, -1, "b"], dtype=object))

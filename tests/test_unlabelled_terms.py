@@ -86,13 +86,12 @@ def test_companions_train_inside_the_classifier_and_report_their_parts(
 ):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(
-        "threshold",
         max_epochs=3,
         batch_size=32,
         T=0.09,
         image_shape=(8, 8),
         random_state=0,
-        **params,
+        **{"selector": "threshold", **params},
     )
     clf.fit(X, y_semi)
     with_ns3l = params.get("selector", "threshold") is not None
@@ -122,6 +121,10 @@ def test_vat_pulls_the_boundary_into_the_gap_between_two_moons():
                 companion=companion and VATLoss(eps=0.3),
                 module="mlp",
                 max_epochs=300,
+                # The setting this test was drawn for: one pass over the 6
+                # labels an epoch, at a constant rate.
+                steps_per_epoch=None,
+                lr_schedule="constant",
                 batch_size=12,
                 lr=3e-3,
                 rampup_epochs=30,

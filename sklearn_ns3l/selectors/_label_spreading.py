@@ -127,6 +127,10 @@ class LabelSpreadingSelector(BaseStaticSelector):
         Fraction of labelled rows, each spread with its fold's labels hidden,
         whose true class is below ``threshold_``; NaN when a class has a
         single labelled row.
+    n_neighbors_ : int
+        Neighbours per row of the graph: ``n_neighbors``, or the number of
+        rows where ``pool_negatives`` (inside ``NS3LClassifier``) met fewer
+        rows than that, with a warning; ``fit`` refuses that case.
     n_folds_ : int
         Folds that estimate used (0 when none).
     n_iter_ : int
@@ -290,7 +294,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
             [self._encode_classes(y_labelled), np.full(len(pool), -1, np.intp)]
         )
         self.n_features_in_ = math.prod(np.shape(X)[1:])
-        self._fit_rows(X, np.concatenate([labelled, pool]), codes)
+        self._fit_rows(X, np.concatenate([labelled, pool]), codes, cap=True)
         return self.negatives_[len(labelled) :]
 
     def transform(self, X):
@@ -313,7 +317,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         self._fit_rows(X, None, y)
 
     def _transform(self, X):
-        neighbours = self.index_.search(X, min(self.n_neighbors, self.index_.n_rows))
+        neighbours = self.index_.search(X, min(self.n_neighbors_, self.index_.n_rows))
         proba = np.zeros((X.shape[0], len(self.classes_)))
         for column in neighbours.T:
             found = column >= 0
@@ -343,14 +347,25 @@ class LabelSpreadingSelector(BaseStaticSelector):
             )
         return codes
 
-    def _fit_rows(self, X, rows, codes) -> None:
-        """Graph over ``X[rows]``, spreading of ``codes`` (-1: unlabelled)."""
+    def _fit_rows(self, X, rows, codes, cap: bool = False) -> None:
+        """Graph over ``X[rows]``, spreading of ``codes`` (-1: unlabelled).
+
+        ``cap``: more neighbours than rows is refused, or (inside the
+        classifier, whose default this selector is) lowered with a warning.
+        """
         n_rows = len(codes)
+        self.n_neighbors_ = self.n_neighbors
         if self.n_neighbors > n_rows:
-            raise ValueError(
+            message = (
                 f"n_neighbors={self.n_neighbors} exceeds the number of rows: the "
                 f"graph is built over {n_rows} sample{'s' if n_rows != 1 else ''}."
             )
+            if not cap:
+                raise ValueError(message)
+            warnings.warn(
+                f"{message} Using n_neighbors={n_rows}.", UserWarning, stacklevel=4
+            )
+            self.n_neighbors_ = n_rows
         n_classes = len(self.classes_)
         counts = np.bincount(codes[codes >= 0], minlength=n_classes)
         self.index_ = NearestRowsIndex(
@@ -362,7 +377,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
             chunk_size=self.chunk_size,
             random_state=self.random_state,
         )
-        neighbours = self.index_.search(X, self.n_neighbors, rows, exclude_self=True)
+        neighbours = self.index_.search(X, self.n_neighbors_, rows, exclude_self=True)
         self.graph_ = connectivity(neighbours, n_rows)
         S = normalised_graph(self.graph_)
         del neighbours
