@@ -115,7 +115,9 @@ def test_a_callback_monitoring_a_key_never_recorded_is_refused(
 ):
     X, y_semi, _ = digits_semi
     with pytest.raises(ValueError, match=match):
-        NS3LClassifier(max_epochs=1, callbacks=[callback]).fit(X, y_semi)
+        NS3LClassifier(max_epochs=1, lr_schedule="constant", callbacks=[callback]).fit(
+            X, y_semi
+        )
 
 
 def test_a_validation_share_too_small_to_stratify_is_refused(digits_semi):
