@@ -256,9 +256,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
         ------
         ValueError
             If ``X`` holds NaN or infinity, if ``n_neighbors`` exceeds the
-            rows, if the labelled rows hold fewer than two classes, or (with
-            ``wrong_negative_rate``) if a class has fewer than ``n_folds``
-            labelled rows.
+            rows, or if the labelled rows hold fewer than two classes. (A
+            class with fewer than ``n_folds`` labelled rows lowers the folds;
+            see ``n_folds``.)
         MemoryError
             If exact search would not fit in memory (use a compressed
             ``index``).
