@@ -176,7 +176,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
     >>> from sklearn_ns3l.selectors import LabelSpreadingSelector
     >>> X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
     >>> y = np.array([0, -1, -1, 1, -1, -1])
-    >>> selector = LabelSpreadingSelector(n_neighbors=3, T=0.1).fit(X, y)
+    >>> fixed_T = dict(T=0.1, wrong_negative_rate=None)  # no calibration
+    >>> selector = LabelSpreadingSelector(n_neighbors=3, **fixed_T).fit(X, y)
     >>> selector.negatives_
     array([[False,  True],
            [False,  True],
