@@ -22,6 +22,16 @@ wrong negatives.
     python benchmarks/choose_default.py steps 100
     python benchmarks/choose_default.py negatives digits
     python benchmarks/choose_default.py negatives fashion-mnist   # needs the file
+    python benchmarks/choose_default.py features 100              # needs the file
+
+``features``: issue #14's part 4, the graph on the network's penultimate
+features instead of the pixels, on the Fashion-MNIST development split above
+(split seed given: 100, 101, ...). The warm-up network is the supervised
+arm itself (10 epochs); its 128-d penultimate features (the input of the last
+linear layer, in eval mode) of the labelled and pool rows replace the pixels
+in the label-spreading graph; NS3L then trains from scratch with those fixed
+negatives. Also printed: the share of the pool's negative labels that are the
+row's true class (*wrong*) and their mean count per pool row.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import time
 import warnings
 
 import numpy as np
+import torch
 from _common import fashion_mnist_path
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -133,7 +144,82 @@ def negatives(where: str) -> None:
         _report(where, name, [acc], [clf], time.perf_counter() - start)
 
 
+def penultimate(clf: NS3LClassifier, X: np.ndarray, batch: int = 1000) -> np.ndarray:
+    """The input of the fitted network's last linear layer, in eval mode."""
+    module = clf.module_
+    last = [m for m in module.modules() if isinstance(m, torch.nn.Linear)][-1]
+    seen: list[torch.Tensor] = []
+    hook = last.register_forward_hook(lambda m, inp, out: seen.append(inp[0]))
+    module.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, len(X), batch):
+                module(torch.as_tensor(X[start : start + batch]))
+    finally:
+        hook.remove()
+    return torch.cat(seen).float().numpy()
+
+
+def on_rows(features: np.ndarray) -> type[LabelSpreadingSelector]:
+    """LabelSpreadingSelector whose graph is built on ``features`` (same rows as X)."""
+
+    class OnFeatures(LabelSpreadingSelector):
+        def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
+            return super().pool_negatives(features, labelled, y_labelled, pool)
+
+    return OnFeatures
+
+
+def features(seed: int) -> None:
+    data = load_fashion_mnist(fashion_mnist_path(None))
+    X = (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28)
+    order = np.random.default_rng(seed).permutation(len(X))
+    train, held_out = order[:12000], order[12000:17000]
+    y_true = data.y_train[train]
+    y_semi = hide_labels(y_true, 200, random_state=seed)
+    pool_truth = y_true[y_semi == -1]
+    fit = dict(max_epochs=10, random_state=seed)
+
+    def report(name, clf, seconds):
+        acc = clf.score(X[held_out], data.y_train[held_out])
+        extra = ""
+        if clf.selector_ is not None:
+            mask = clf.selector_.negatives_[clf.n_labelled_ :]
+            wrong = mask[np.arange(len(mask)), pool_truth].sum() / max(mask.sum(), 1)
+            extra = (
+                f" wrong={100 * wrong:.2f}% negatives/row={mask.sum(1).mean():.2f}"
+                f" threshold={clf.selector_.threshold_:.4f}"
+            )
+        print(
+            f"seed={seed} {name:22s} acc={100 * acc:.2f}{extra} s/fit={seconds:.1f}",
+            flush=True,
+        )
+
+    start = time.perf_counter()
+    warm = NS3LClassifier(selector=None, **fit).fit(X[train], y_semi)
+    report("supervised (warm-up)", warm, time.perf_counter() - start)
+    F = penultimate(warm, X[train])
+    arms = {
+        "LS pixels T=0.01": LabelSpreadingSelector(T=0.01, wrong_negative_rate=None),
+        "LS pixels rate=0.02": LabelSpreadingSelector(wrong_negative_rate=0.02),
+        "LS features T=0.01": on_rows(F)(T=0.01, wrong_negative_rate=None),
+        "LS features rate=0.02": on_rows(F)(wrong_negative_rate=0.02),
+        "LS features cos T=0.01": on_rows(F)(
+            T=0.01, wrong_negative_rate=None, metric="cosine"
+        ),
+    }
+    for name, selector in arms.items():
+        start = time.perf_counter()
+        clf = NS3LClassifier(selector=selector, **fit).fit(X[train], y_semi)
+        report(name, clf, time.perf_counter() - start)
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore", UserWarning)
     kind, arg = sys.argv[1], sys.argv[2]
-    steps(int(arg)) if kind == "steps" else negatives(arg)
+    if kind == "steps":
+        steps(int(arg))
+    elif kind == "features":
+        features(int(arg))
+    else:
+        negatives(arg)

@@ -228,7 +228,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ``ns3l_loss`` (before weighting), ``ns3l_weight`` (``ns_weight`` times
         the ramp-up, at the epoch's end) and ``negatives_per_sample`` (mean
         size of ``N(u)``); with a companion, ``companion_loss`` and
-        ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``.
+        ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``. A static
+        selector that marks no negative label on the pool (e.g. label
+        spreading too short of labels to calibrate) leaves the NS3L term out,
+        with a warning: the fit is then the supervised twin's, bit for bit.
     steps_per_epoch_ : int
         Optimiser steps of each epoch, as resolved from ``steps_per_epoch``.
     n_epochs_ : int
@@ -423,13 +426,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         labelled, y_labelled, y_encoded = (
             a[train] for a in (labelled, y_labelled, y_encoded)
         )
+        negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
+        if negatives is not None and not negatives.any():
+            self.objective_ = self._without_negatives()
         n_steps = self._steps_per_epoch(len(labelled), len(pool))
         schedule = None
         if self.lr_schedule == "cosine":
             schedule = cosine_schedule(self.max_epochs * self.steps_per_epoch_)
         callbacks = training_callbacks(self.callbacks, self.verbose, schedule)
         check_monitors(callbacks, self._history_keys(valid is not None))
-        negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
         weights = labelled_weights(
             sample_weight, self.class_weight, labelled, y_labelled
         )
@@ -534,6 +539,22 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def _history_keys(self, validating: bool) -> set[str]:
         keys = {"train_loss", *self.objective_.history_keys}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
+
+    def _without_negatives(self) -> SemiSupervisedObjective:
+        """The objective when the selector marked no negative label on the pool.
+
+        The NS3L term would be 0 on every batch; it is left out, so the pool
+        is not batched for it and the fit is the supervised twin's (or the
+        companion's alone), not that plus noise in the random draws.
+        """
+        warnings.warn(
+            f"the selector {self.selector_!r} marked no negative label on the "
+            "pool; the NS3L term is 0 and is left out of training.",
+            UserWarning,
+            stacklevel=4,
+        )
+        terms = [t for t in self.objective_.terms if t.name != "ns3l"]
+        return SemiSupervisedObjective(terms, rampup_epochs=self.rampup_epochs)
 
     def _make_objective(self, has_pool: bool) -> SemiSupervisedObjective:
         terms = []

@@ -76,6 +76,36 @@ def test_zero_weight_equals_the_supervised_baseline(digits_semi):
     assert np.mean(zero.history_[:, "negatives_per_sample"]) > 0
 
 
+def test_no_negative_on_the_pool_trains_the_supervised_twin(digits):
+    """A static selector that marks nothing adds a term that is 0 on every batch.
+
+    The fit must then be the twin's, bit for bit, not the twin's plus the
+    noise of batching a pool for nothing (dropout draws on unlabelled rows).
+    """
+    X, y = digits
+    # 3 labels per class: too few to calibrate wrong_negative_rate=0.02 on,
+    # so label spreading marks no class negative.
+    y_semi = hide_labels(y[:400], 3, random_state=0)
+    params = dict(max_epochs=4, batch_size=32, random_state=0)
+    twin = NS3LClassifier(selector=None, **params).fit(X[:400], y_semi)
+    with pytest.warns(UserWarning, match="marked no negative label on the pool"):
+        clf = NS3LClassifier("label_spreading", **params).fit(X[:400], y_semi)
+    np.testing.assert_array_equal(clf.predict_proba(X), twin.predict_proba(X))
+    assert not clf.objective_.reads_pool
+    assert "ns3l_loss" not in clf.history_[-1]
+
+
+def test_a_companion_still_reads_the_pool_without_negatives(digits):
+    X, y = digits
+    y_semi = hide_labels(y[:400], 3, random_state=0)
+    with pytest.warns(UserWarning, match="marked no negative label"):
+        clf = NS3LClassifier(
+            "label_spreading", companion="vat", max_epochs=2, random_state=0
+        ).fit(X[:400], y_semi)
+    assert [t.name for t in clf.objective_.terms] == ["companion"]
+    assert clf.objective_.reads_pool
+
+
 def test_history_records_the_objective_parts(digits_semi):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(

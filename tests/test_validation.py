@@ -54,7 +54,7 @@ def test_early_stopping_on_valid_loss_stops_and_says_so(digits_semi):
         **FAST,
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no "fit was interrupted" warning
+        warnings.filterwarnings("error", message="fit was interrupted")
         clf.fit(X, y_semi)
     assert clf.n_epochs_ < 60 and clf.termination_condition_ == "early_stopping"
 
