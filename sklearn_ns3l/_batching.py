@@ -112,6 +112,12 @@ class SemiSupervisedData(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.y_l)
 
+    def chunks(self, size: int = 1024):
+        """The labelled rows, then the pool, ``size`` rows at a time (float32)."""
+        for source, n in ((self.X_l, len(self.y_l)), (self.X_u, self.n_unlabelled)):
+            for start in range(0, n, size):
+                yield _gather(source, np.arange(start, min(start + size, n)))
+
     def __getitem__(self, i):  # pragma: no cover - batches are cut in bulk
         raise TypeError("SemiSupervisedData is read through BalancedBatches.")
 

@@ -39,12 +39,14 @@ from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
 from ._unlabelled import split_labelled
 from .callbacks import (
+    NetworkFeatureNegatives,
     check_monitors,
     cosine_schedule,
     termination_condition,
     training_callbacks,
 )
 from .selectors import SELECTORS, BaseNegativeSelector, make_selector
+from .selectors._base import BaseStaticSelector
 from .unlabelled_terms import (
     COMPANIONS,
     BaseUnlabelledTerm,
@@ -98,6 +100,25 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         needs ``y_true`` in ``fit``); see :mod:`sklearn_ns3l.selectors`. A
         selector object is cloned and used as given (its own parameters
         apply, not ``T``).
+    selector_features : {"input", "network"}, default="input"
+        The rows a static selector (label spreading, the nearest-neighbour
+        rules) measures its neighbourhoods on. ``"input"``: ``X`` itself,
+        once before training. ``"network"``: the network's penultimate-layer
+        features (the input of its last linear layer), for data whose raw
+        features have poor neighbourhoods, such as image pixels: the first
+        ``warmup_epochs`` epochs train without negatives, then the selector
+        runs on the features of the labelled and unlabelled rows, and again
+        every ``warmup_epochs`` epochs
+        (:class:`~sklearn_ns3l.callbacks.NetworkFeatureNegatives`; issue #14,
+        part 4, measured in ``docs/results.md``). A ValueError for a
+        probability selector such as ``"threshold"``. A calibrated selector
+        (``wrong_negative_rate``) uses its fixed ``T`` instead: the labelled
+        rows trained the features, so estimates held out on them are biased
+        (a UserWarning says so for a selector object).
+    warmup_epochs : int, default=5
+        With ``selector_features="network"``: epochs before the first build
+        of the negatives and between rebuilds, >= 1 and below ``max_epochs``
+        (a ValueError otherwise). Ignored with ``"input"``.
     T : float, default=0.04
         Probability threshold of the ``"threshold"`` selector, in (0, 1). The
         paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
@@ -280,6 +301,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             StrOptions(set(SELECTORS) | {"supervised"}),
             BaseNegativeSelector,
         ],
+        "selector_features": [StrOptions({"input", "network"})],
+        "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
         "T": [Interval(Real, 0, 1, closed="neither")],
         "ns_weight": [Interval(Real, 0, None, closed="left")],
         "companion": [None, StrOptions(set(COMPANIONS)), BaseUnlabelledTerm],
@@ -312,6 +335,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self,
         selector="label_spreading",
         *,
+        selector_features="input",
+        warmup_epochs=5,
         T=0.04,
         ns_weight=1.0,
         companion=None,
@@ -336,6 +361,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         verbose=0,
     ):
         self.selector = selector
+        self.selector_features = selector_features
+        self.warmup_epochs = warmup_epochs
         self.T = T
         self.ns_weight = ns_weight
         self.companion = companion
@@ -426,14 +453,22 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         labelled, y_labelled, y_encoded = (
             a[train] for a in (labelled, y_labelled, y_encoded)
         )
-        negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
-        if negatives is not None and not negatives.any():
+        on_network = self._on_network_features()
+        if on_network:
+            # A supervised warm-up: NetworkFeatureNegatives fills the mask in.
+            negatives = np.zeros((len(pool), len(self.classes_)), dtype=bool)
+        else:
+            negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
+        if negatives is not None and not on_network and not negatives.any():
             self.objective_ = self._without_negatives()
         n_steps = self._steps_per_epoch(len(labelled), len(pool))
         schedule = None
         if self.lr_schedule == "cosine":
             schedule = cosine_schedule(self.max_epochs * self.steps_per_epoch_)
         callbacks = training_callbacks(self.callbacks, self.verbose, schedule)
+        if on_network:
+            rebuild = NetworkFeatureNegatives(self.selector_, self.warmup_epochs)
+            callbacks.append(("network_negatives", rebuild))
         check_monitors(callbacks, self._history_keys(valid is not None))
         weights = labelled_weights(
             sample_weight, self.class_weight, labelled, y_labelled
@@ -539,6 +574,39 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def _history_keys(self, validating: bool) -> set[str]:
         keys = {"train_loss", *self.objective_.history_keys}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
+
+    def _on_network_features(self) -> bool:
+        """Whether the selector runs on the network's features (and can)."""
+        if self.selector_features == "input" or not self.objective_.reads_pool:
+            return False
+        if self.selector_ is None or not isinstance(self.selector_, BaseStaticSelector):
+            raise ValueError(
+                "selector_features='network' needs a static selector that "
+                "measures neighbourhoods (e.g. 'label_spreading' or "
+                f"'nn_exclude_class'); got selector={self.selector!r}."
+            )
+        if self.warmup_epochs >= self.max_epochs:
+            raise ValueError(
+                f"warmup_epochs={self.warmup_epochs} must be below max_epochs="
+                f"{self.max_epochs} with selector_features='network': the "
+                "negatives would never be built."
+            )
+        params = self.selector_.get_params()
+        if params.get("wrong_negative_rate") is not None:
+            # The labelled rows trained the features: held out of a fold of
+            # the spreading, they are still not held out of the network, so a
+            # threshold calibrated on them would be far too loose.
+            if isinstance(self.selector, BaseNegativeSelector):
+                warnings.warn(
+                    "selector_features='network': the selector's "
+                    f"wrong_negative_rate={params['wrong_negative_rate']} is not "
+                    f"used (the labelled rows trained the features); its fixed "
+                    f"T={params['T']} applies.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            self.selector_.set_params(wrong_negative_rate=None)
+        return True
 
     def _without_negatives(self) -> SemiSupervisedObjective:
         """The objective when the selector marked no negative label on the pool.

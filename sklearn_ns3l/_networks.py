@@ -16,6 +16,7 @@ __all__ = [
     "Dropout",
     "SmallCNN",
     "build_module",
+    "penultimate_features",
     "resolve_image_shape",
     "seeded_global_rng",
     "use_generator",
@@ -150,6 +151,52 @@ class SmallCNN(nn.Module):
         x = x.reshape(x.shape[0], *self.input_shape)
         x = x.contiguous(memory_format=self.memory_format)
         return self.head(self.features(x))
+
+
+def penultimate_features(module: nn.Module, batches, device="cpu") -> np.ndarray:
+    """The network's penultimate-layer features: the input of its last linear layer.
+
+    ``module`` runs in eval mode (no dropout, batch norm's running
+    statistics) without gradients, and is put back in the mode it was in.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A network whose output layer is its last ``torch.nn.Linear`` (in
+        ``module.modules()`` order), as :class:`MLP` and :class:`SmallCNN`.
+    batches : iterable of torch.Tensor
+        Input rows, a batch at a time.
+    device : str or torch.device, default="cpu"
+
+    Returns
+    -------
+    features : ndarray of shape (n_rows, n_penultimate), float32
+
+    Raises
+    ------
+    ValueError
+        If ``module`` has no ``torch.nn.Linear`` layer.
+    """
+    linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    if not linear:
+        raise ValueError(
+            f"{type(module).__name__} has no torch.nn.Linear layer, so no "
+            "penultimate-layer features to build the selector's graph on."
+        )
+    seen: list[torch.Tensor] = []
+    hook = linear[-1].register_forward_hook(
+        lambda _m, inputs, _out: seen.append(inputs[0].detach().float().cpu())
+    )
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            for batch in batches:
+                module(batch.to(device))
+    finally:
+        hook.remove()
+        module.train(was_training)
+    return torch.cat(seen).flatten(1).numpy()
 
 
 def image_shape_3d(shape: Sequence[int]) -> tuple[int, int, int]:

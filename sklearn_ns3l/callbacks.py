@@ -9,15 +9,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from sklearn.base import clone
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
-__all__ = ["CosineDecay", "DivergenceGuard", "EpochProgress", "cosine_schedule"]
+from ._networks import penultimate_features
+
+__all__ = [
+    "CosineDecay",
+    "DivergenceGuard",
+    "EpochProgress",
+    "NetworkFeatureNegatives",
+    "cosine_schedule",
+]
 
 #: Names of the callbacks NS3LClassifier adds itself.
-_OWN = {"divergence", "progress", "lr_schedule"}
+_OWN = {"divergence", "progress", "lr_schedule", "network_negatives"}
 
 
 class CosineDecay:
@@ -70,6 +79,57 @@ def cosine_schedule(total_steps: int) -> LRScheduler:
     ``LRScheduler(LambdaLR, lr_lambda=CosineDecay(total_steps), step_every="batch")``.
     """
     return _CosineLR(LambdaLR, lr_lambda=CosineDecay(total_steps), step_every="batch")
+
+
+class NetworkFeatureNegatives(Callback):
+    """Rebuild the pool's negatives from the network's penultimate-layer features.
+
+    For data whose raw features have poor neighbourhoods (image pixels): at
+    the end of epoch ``warmup_epochs`` and of every ``warmup_epochs`` epochs
+    after it (not after the last epoch), the labelled rows and the pool are
+    embedded by the network being trained (:func:`penultimate_features`,
+    eval mode) and the static ``selector`` (e.g. label spreading over a
+    k-nearest-neighbour graph) chooses the pool's negatives on those
+    features; the batches read the new mask from the next epoch on. Until
+    then the mask is empty, so the first ``warmup_epochs`` epochs are a
+    supervised warm-up. Each rebuild is logged as ``negatives_rebuilt`` in
+    the epoch's history row.
+
+    What ``NS3LClassifier(selector_features="network")`` trains with; the
+    training data must be a ``SemiSupervisedData`` (its ``negatives`` are
+    replaced).
+
+    Parameters
+    ----------
+    selector : BaseStaticSelector
+        Its ``pool_negatives(features, labelled, y_labelled, pool)`` is called
+        at each rebuild.
+    warmup_epochs : int
+        Epochs before the first rebuild, and between rebuilds; >= 1.
+
+    References
+    ----------
+    Issue #14, part 4 (the graph on the network's features after a warm-up);
+    ``docs/results.md``, "The graph on the network's features".
+    """
+
+    def __init__(self, selector, warmup_epochs: int):
+        self.selector = selector
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        epoch = len(net.history)
+        if epoch % self.warmup_epochs or epoch >= net.max_epochs:
+            return
+        data = dataset_train
+        features = penultimate_features(net.module_, data.chunks(), net.device)
+        n_labelled = len(data)
+        pool = np.arange(n_labelled, len(features))
+        mask = self.selector.pool_negatives(
+            features, np.arange(n_labelled), data.y_l.numpy(), pool
+        )
+        data.negatives = torch.as_tensor(np.asarray(mask, dtype=bool))
+        net.history.record("negatives_rebuilt", True)
 
 
 class EpochProgress(Callback):

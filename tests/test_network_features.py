@@ -1,0 +1,94 @@
+"""selector_features="network": the negatives from the network's features."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
+from sklearn_ns3l._networks import MLP, SmallCNN, penultimate_features
+
+PARAMS = dict(max_epochs=5, warmup_epochs=2, batch_size=32, random_state=0)
+
+
+def test_first_epochs_are_a_warm_up_then_negatives_are_rebuilt(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
+    negatives = clf.history_[:, "negatives_per_sample"]
+    # No negatives before the end of epoch 2; built at its end and at epoch 4's.
+    assert negatives[0] == negatives[1] == 0
+    assert min(negatives[2:]) > 0
+    rebuilt = [bool(row.get("negatives_rebuilt")) for row in clf.history_]
+    assert rebuilt == [False, True, False, True, False]
+    # The graph was built on the MLP's 128-d penultimate layer, not the 64 inputs.
+    assert clf.selector_.n_features_in_ == 128
+    assert clf.selector_.graph_.shape[0] == clf.n_labelled_ + clf.n_unlabelled_
+
+
+def test_network_features_give_other_negatives_than_the_input(digits_semi):
+    X, y_semi, _ = digits_semi
+    on_input = NS3LClassifier(**PARAMS).fit(X, y_semi)
+    on_network = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
+    assert on_input.selector_.n_features_in_ == 64
+    assert not np.array_equal(on_input.predict_proba(X), on_network.predict_proba(X))
+
+
+def test_a_calibrated_selector_uses_its_fixed_T_on_network_features(digits_semi):
+    X, y_semi, _ = digits_semi
+    selector = LabelSpreadingSelector(T=0.05, wrong_negative_rate=0.02)
+    with pytest.warns(UserWarning, match="wrong_negative_rate=0.02 is not used"):
+        clf = NS3LClassifier(selector, selector_features="network", **PARAMS)
+        clf.fit(X, y_semi)
+    assert clf.selector_.threshold_ == 0.05
+    assert selector.wrong_negative_rate == 0.02  # the user's object is untouched
+
+
+def test_the_same_seed_gives_the_same_fit(digits_semi):
+    X, y_semi, _ = digits_semi
+    a = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
+    b = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(selector="threshold"), "needs a static selector"),
+        (dict(warmup_epochs=5), "warmup_epochs=5 must be below max_epochs=5"),
+    ],
+)
+def test_settings_that_cannot_work_raise_before_training(digits_semi, params, message):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(selector_features="network", **{**PARAMS, **params})
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y_semi)
+    assert not hasattr(clf, "net_")
+
+
+@pytest.mark.parametrize(
+    "params", [dict(selector_features="pixels"), dict(warmup_epochs=0)]
+)
+def test_bad_values_raise_invalid_parameter(digits_semi, params):
+    X, y_semi, _ = digits_semi
+    with pytest.raises(InvalidParameterError):
+        NS3LClassifier(**params).fit(X, y_semi)
+
+
+def test_penultimate_features_are_the_input_of_the_last_linear_layer():
+    torch.manual_seed(0)
+    mlp = MLP(6, 3, hidden=(5, 4)).train()
+    X = torch.randn(7, 6)
+    features = penultimate_features(mlp, [X[:3], X[3:]])
+    assert mlp.training  # put back in the mode it was in
+    mlp.eval()
+    with torch.no_grad():
+        expected = mlp.layers[:-1](X).numpy()
+    np.testing.assert_allclose(features, expected, rtol=1e-6)
+    cnn = SmallCNN((1, 8, 8), 3, hidden=9).train()
+    assert penultimate_features(cnn, [torch.randn(4, 1, 8, 8)]).shape == (4, 9)
+    assert cnn.training
+
+
+def test_a_network_without_a_linear_layer_is_refused():
+    with pytest.raises(ValueError, match="no torch.nn.Linear layer"):
+        penultimate_features(torch.nn.Conv2d(1, 2, 3), [torch.randn(1, 1, 4, 4)])
