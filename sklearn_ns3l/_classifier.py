@@ -100,9 +100,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         needs ``y_true`` in ``fit``); see :mod:`sklearn_ns3l.selectors`. A
         selector object is cloned and used as given (its own parameters
         apply, not ``T``).
-    selector_features : {"input", "network"}, default="input"
+    selector_features : {"auto", "input", "network"}, default="auto"
         The rows a static selector (label spreading, the nearest-neighbour
-        rules) measures its neighbourhoods on. ``"input"``: ``X`` itself,
+        rules) measures its neighbourhoods on. ``"auto"``: ``"network"`` when
+        the network is the package's CNN (images), ``"input"`` otherwise;
+        chosen on development splits, where the network's features beat the
+        pixels on digits as 8x8 images and on Fashion-MNIST and lost to the
+        inputs on digits as 64 features (``docs/results.md``, "The graph on
+        the network's features"). The choice made is
+        ``selector_features_``. ``"input"``: ``X`` itself,
         once before training. ``"network"``: the network's penultimate-layer
         features (the input of its last linear layer), for data whose raw
         features have poor neighbourhoods, such as image pixels: the first
@@ -111,7 +117,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         every ``warmup_epochs`` epochs
         (:class:`~sklearn_ns3l.callbacks.NetworkFeatureNegatives`; issue #14,
         part 4, measured in ``docs/results.md``). A ValueError for a
-        probability selector such as ``"threshold"``. A calibrated selector
+        probability selector such as ``"threshold"`` or a network without
+        a ``torch.nn.Linear`` layer. A calibrated selector
         (``wrong_negative_rate``) uses its fixed ``T`` instead: the labelled
         rows trained the features, so estimates held out on them are biased
         (a UserWarning says so for a selector object).
@@ -253,6 +260,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         selector that marks no negative label on the pool (e.g. label
         spreading too short of labels to calibrate) leaves the NS3L term out,
         with a warning: the fit is then the supervised twin's, bit for bit.
+    selector_features_ : {"input", "network"}
+        Where the selector's neighbourhoods were measured, as resolved from
+        ``selector_features``.
     steps_per_epoch_ : int
         Optimiser steps of each epoch, as resolved from ``steps_per_epoch``.
     n_epochs_ : int
@@ -301,7 +311,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             StrOptions(set(SELECTORS) | {"supervised"}),
             BaseNegativeSelector,
         ],
-        "selector_features": [StrOptions({"input", "network"})],
+        "selector_features": [StrOptions({"auto", "input", "network"})],
         "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
         "T": [Interval(Real, 0, 1, closed="neither")],
         "ns_weight": [Interval(Real, 0, None, closed="left")],
@@ -335,7 +345,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self,
         selector="label_spreading",
         *,
-        selector_features="input",
+        selector_features="auto",
         warmup_epochs=5,
         T=0.04,
         ns_weight=1.0,
@@ -453,7 +463,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         labelled, y_labelled, y_encoded = (
             a[train] for a in (labelled, y_labelled, y_encoded)
         )
-        on_network = self._on_network_features()
+        on_network = self._on_network_features(image_shape)
         if on_network:
             # A supervised warm-up: NetworkFeatureNegatives fills the mask in.
             negatives = np.zeros((len(pool), len(self.classes_)), dtype=bool)
@@ -481,6 +491,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 self.input_shape_,
                 len(self.classes_),
                 dense_rows(X, labelled[:1]),
+            )
+        if on_network and not any(
+            isinstance(m, torch.nn.Linear) for m in module.modules()
+        ):
+            raise ValueError(
+                "selector_features='network' reads the input of the network's "
+                f"last torch.nn.Linear layer, and {type(module).__name__} has none."
             )
         net = self._make_net(
             module,
@@ -575,9 +592,16 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         keys = {"train_loss", *self.objective_.history_keys}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
 
-    def _on_network_features(self) -> bool:
+    def _on_network_features(self, image_shape) -> bool:
         """Whether the selector runs on the network's features (and can)."""
-        if self.selector_features == "input" or not self.objective_.reads_pool:
+        features = self.selector_features
+        if features == "auto":
+            # The package's CNN: the condition under which build_module picks it.
+            cnn = self.module == "cnn" or (self.module is None and image_shape)
+            static = isinstance(self.selector_, BaseStaticSelector)
+            features = "network" if cnn and static else "input"
+        self.selector_features_ = features
+        if features == "input" or not self.objective_.reads_pool:
             return False
         if self.selector_ is None or not isinstance(self.selector_, BaseStaticSelector):
             raise ValueError(

@@ -14,6 +14,7 @@ PARAMS = dict(max_epochs=5, warmup_epochs=2, batch_size=32, random_state=0)
 def test_first_epochs_are_a_warm_up_then_negatives_are_rebuilt(digits_semi):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
+    assert clf.selector_features_ == "network"
     negatives = clf.history_[:, "negatives_per_sample"]
     # No negatives before the end of epoch 2; built at its end and at epoch 4's.
     assert negatives[0] == negatives[1] == 0
@@ -27,7 +28,7 @@ def test_first_epochs_are_a_warm_up_then_negatives_are_rebuilt(digits_semi):
 
 def test_network_features_give_other_negatives_than_the_input(digits_semi):
     X, y_semi, _ = digits_semi
-    on_input = NS3LClassifier(**PARAMS).fit(X, y_semi)
+    on_input = NS3LClassifier(selector_features="input", **PARAMS).fit(X, y_semi)
     on_network = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
     assert on_input.selector_.n_features_in_ == 64
     assert not np.array_equal(on_input.predict_proba(X), on_network.predict_proba(X))
@@ -41,6 +42,43 @@ def test_a_calibrated_selector_uses_its_fixed_T_on_network_features(digits_semi)
         clf.fit(X, y_semi)
     assert clf.selector_.threshold_ == 0.05
     assert selector.wrong_negative_rate == 0.02  # the user's object is untouched
+
+
+@pytest.mark.parametrize(
+    "images, selector, expected",
+    [
+        (True, "label_spreading", "network"),
+        (False, "label_spreading", "input"),
+        (True, "threshold", "input"),  # no neighbourhoods to measure
+    ],
+)
+def test_auto_reads_the_network_of_images_only(digits, images, selector, expected):
+    X, y = digits
+    X = X[:300].reshape(-1, 8, 8) if images else X[:300]
+    y_semi = np.where(np.arange(300) < 100, y[:300], -1)
+    clf = NS3LClassifier(selector, **PARAMS).fit(X, y_semi)
+    assert clf.selector_features_ == expected
+    if expected == "network":
+        assert clf.selector_.n_features_in_ == 128  # SmallCNN's dense layer
+
+
+class _NoLinear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(1, 10, 64)
+
+    def forward(self, x):
+        return self.conv(x.reshape(len(x), 1, -1)).flatten(1)
+
+
+def test_a_network_without_a_linear_layer_is_refused_before_training(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier(module=_NoLinear(), selector_features="network", **PARAMS)
+    with pytest.raises(ValueError, match="_NoLinear has none"):
+        clf.fit(X, y_semi)
+    # Under "auto" a module of the user's keeps the input.
+    auto = NS3LClassifier(module=_NoLinear(), **PARAMS).fit(X, y_semi)
+    assert auto.selector_features_ == "input"
 
 
 def test_the_same_seed_gives_the_same_fit(digits_semi):
