@@ -81,7 +81,10 @@ def negative_diagnostics(est, split: Split) -> dict:
     sample. A probability rule (the threshold) is read off the final
     network's probabilities of the pool, so it counts the negatives the
     network would give at the end of training; a static rule's are the ones
-    it trained with (on the network's features: the last ones it built).
+    it trained with, but label spreading's, which are its inductive
+    ``transform`` of the pool rows (the mean distribution of their nearest
+    fitted rows, not the mask it trained with), or, on the network's
+    features, the last mask it built.
     Empty for a supervised row.
     """
     selector = getattr(est, "selector_", None)
@@ -93,9 +96,8 @@ def negative_diagnostics(est, split: Split) -> dict:
     if isinstance(selector, BaseProbabilitySelector):
         mask = selector.transform(est.predict_proba(X_pool))
     elif getattr(est, "selector_features_", "input") == "network":
-        # Fitted on the network's features, not X: the pool's last mask
-        # (its rows follow the labelled ones).
-        mask = selector.negatives_[-len(pool) :]
+        # Fitted on the network's features, not X: the last mask it built.
+        mask = dict(est.net_.callbacks_)["network_negatives"].negatives_
     else:
         flat = X_pool.reshape(len(pool), -1) if X_pool.ndim > 2 else X_pool
         if isinstance(selector, OracleSelector):

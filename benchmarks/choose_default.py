@@ -23,6 +23,8 @@ wrong negatives.
     python benchmarks/choose_default.py negatives digits
     python benchmarks/choose_default.py negatives fashion-mnist   # needs the file
     python benchmarks/choose_default.py features 100              # needs the file
+    python benchmarks/choose_default.py network digits
+    python benchmarks/choose_default.py network fashion-mnist     # needs the file
 
 ``features``: issue #14's part 4, the graph on the network's penultimate
 features instead of the pixels, on the Fashion-MNIST development split above
@@ -32,6 +34,14 @@ linear layer, in eval mode) of the labelled and pool rows replace the pixels
 in the label-spreading graph; NS3L then trains from scratch with those fixed
 negatives. Also printed: the share of the pool's negative labels that are the
 row's true class (*wrong*) and their mean count per pool row.
+
+``network``: the same idea inside one fit, as the package does it
+(``selector_features="network"``: 5 supervised epochs, then the negatives from
+the network's features, rebuilt every 5 epochs, at the fixed ``T = 0.01``),
+against the supervised network and the input graph (the calibrated default of
+feature vectors): digits as 64 features and as 8x8 images on the development
+seeds 10, 11, 12, and Fashion-MNIST on the development splits 100 and 101 at
+10 and 20 epochs. This chose ``selector_features="auto"``.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
+from sklearn_ns3l._networks import penultimate_features
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
 
@@ -146,18 +157,8 @@ def negatives(where: str) -> None:
 
 def penultimate(clf: NS3LClassifier, X: np.ndarray, batch: int = 1000) -> np.ndarray:
     """The input of the fitted network's last linear layer, in eval mode."""
-    module = clf.module_
-    last = [m for m in module.modules() if isinstance(m, torch.nn.Linear)][-1]
-    seen: list[torch.Tensor] = []
-    hook = last.register_forward_hook(lambda m, inp, out: seen.append(inp[0]))
-    module.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, len(X), batch):
-                module(torch.as_tensor(X[start : start + batch]))
-    finally:
-        hook.remove()
-    return torch.cat(seen).float().numpy()
+    batches = (torch.as_tensor(X[i : i + batch]) for i in range(0, len(X), batch))
+    return penultimate_features(clf.module_, batches, clf.net_.device)
 
 
 def on_rows(features: np.ndarray) -> type[LabelSpreadingSelector]:
@@ -214,6 +215,51 @@ def features(seed: int) -> None:
         report(name, clf, time.perf_counter() - start)
 
 
+NETWORK_ARMS = {
+    "supervised": dict(selector=None),
+    "LS input, rate=0.02": dict(selector_features="input"),
+    "LS network, T=0.01": dict(selector_features="network"),
+}
+
+
+def network(where: str) -> None:
+    if where == "digits":
+        for shape in ("features", "images"):
+            for name, params in NETWORK_ARMS.items():
+                accs, start = [], time.perf_counter()
+                for s in (10, 11, 12):
+                    X_tr, y_semi, X_te, y_te = digits_split(s, 10)
+                    if shape == "images":
+                        X_tr, X_te = X_tr.reshape(-1, 8, 8), X_te.reshape(-1, 8, 8)
+                    clf = NS3LClassifier(random_state=s, **params)
+                    accs.append(clf.fit(X_tr, y_semi).score(X_te, y_te))
+                print(
+                    f"digits {shape:8s} {name:20s} "
+                    + " ".join(f"{100 * a:.2f}" for a in accs)
+                    + f" mean={100 * np.mean(accs):.2f}"
+                    f" s/fit={(time.perf_counter() - start) / 3:.1f}",
+                    flush=True,
+                )
+        return
+    data = load_fashion_mnist(fashion_mnist_path(None))
+    X = (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28)
+    for seed in (100, 101):
+        order = np.random.default_rng(seed).permutation(len(X))
+        train, held_out = order[:12000], order[12000:17000]
+        y_semi = hide_labels(data.y_train[train], 200, random_state=seed)
+        for epochs in (10, 20):
+            for name, params in NETWORK_ARMS.items():
+                start = time.perf_counter()
+                clf = NS3LClassifier(max_epochs=epochs, random_state=seed, **params)
+                clf.fit(X[train], y_semi)
+                acc = clf.score(X[held_out], data.y_train[held_out])
+                print(
+                    f"fashion-mnist seed={seed} epochs={epochs} {name:20s} "
+                    f"acc={100 * acc:.2f} s/fit={time.perf_counter() - start:.1f}",
+                    flush=True,
+                )
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore", UserWarning)
     kind, arg = sys.argv[1], sys.argv[2]
@@ -221,5 +267,7 @@ if __name__ == "__main__":
         steps(int(arg))
     elif kind == "features":
         features(int(arg))
+    elif kind == "network":
+        network(arg)
     else:
         negatives(arg)

@@ -476,7 +476,8 @@ METHODS = (
         "features instead of the inputs: built after a supervised warm-up of 5 "
         "epochs and rebuilt every 5, at the fixed T = 0.01 (a threshold "
         "calibrated on labelled rows that trained the features would be "
-        "biased).",
+        "biased). On the image data sets this is what the default does "
+        '(`selector_features="auto"`), so the two rows are the same fits.',
     ),
     Method(
         "NS3L nn_exclude_class",

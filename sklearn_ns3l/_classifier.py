@@ -45,8 +45,13 @@ from .callbacks import (
     termination_condition,
     training_callbacks,
 )
-from .selectors import SELECTORS, BaseNegativeSelector, make_selector
-from .selectors._base import BaseStaticSelector
+from .selectors import (
+    SELECTORS,
+    BaseNegativeSelector,
+    LabelSpreadingSelector,
+    NearestNeighbourSelector,
+    make_selector,
+)
 from .unlabelled_terms import (
     COMPANIONS,
     BaseUnlabelledTerm,
@@ -61,6 +66,9 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
+
+#: Selectors that ``selector_features="network"`` can give the network's features.
+NEIGHBOURHOOD_SELECTORS = (LabelSpreadingSelector, NearestNeighbourSelector)
 
 #: Optimiser steps per epoch, at least, with ``steps_per_epoch="auto"``.
 AUTO_STEPS_PER_EPOCH = 20
@@ -453,7 +461,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         torch_seed = int(rng.randint(np.iinfo(np.int32).max))
         batch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.selector_ = make_selector(self.selector, self.T, rng)
+        selector_seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.selector_ = make_selector(self.selector, self.T, selector_seed)
         self.companion_ = make_companion(self.companion)
         self.objective_ = self._make_objective(has_pool=len(pool) > 0)
         train, valid = validation_split(y_encoded, self.validation_fraction, rng)
@@ -465,7 +474,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         )
         on_network = self._on_network_features(image_shape)
         if on_network:
-            # A supervised warm-up: NetworkFeatureNegatives fills the mask in.
+            # A warm-up without negatives: NetworkFeatureNegatives fills them in.
             negatives = np.zeros((len(pool), len(self.classes_)), dtype=bool)
         else:
             negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
@@ -477,7 +486,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             schedule = cosine_schedule(self.max_epochs * self.steps_per_epoch_)
         callbacks = training_callbacks(self.callbacks, self.verbose, schedule)
         if on_network:
-            rebuild = NetworkFeatureNegatives(self.selector_, self.warmup_epochs)
+            rebuild = NetworkFeatureNegatives(
+                self.selector_, self.warmup_epochs, self.classes_
+            )
             callbacks.append(("network_negatives", rebuild))
         check_monitors(callbacks, self._history_keys(valid is not None))
         weights = labelled_weights(
@@ -593,21 +604,34 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
 
     def _on_network_features(self, image_shape) -> bool:
-        """Whether the selector runs on the network's features (and can)."""
+        """Whether the selector runs on the network's features (and can).
+
+        Sets ``selector_features_``: None when no selector reads the pool.
+        """
+        self.selector_features_ = None
+        if self.selector_ is None or not self.objective_.reads_pool:
+            return False
         features = self.selector_features
         if features == "auto":
-            # The package's CNN: the condition under which build_module picks it.
+            # Label spreading (what the development splits measured) with the
+            # package's CNN (the condition under which build_module picks it),
+            # and a warm-up that ends before training does.
             cnn = self.module == "cnn" or (self.module is None and image_shape)
-            static = isinstance(self.selector_, BaseStaticSelector)
-            features = "network" if cnn and static else "input"
+            spreading = isinstance(self.selector_, LabelSpreadingSelector)
+            fits = self.warmup_epochs < self.max_epochs
+            features = "network" if cnn and spreading and fits else "input"
+        if features == "network":
+            self._check_network_features()
         self.selector_features_ = features
-        if features == "input" or not self.objective_.reads_pool:
-            return False
-        if self.selector_ is None or not isinstance(self.selector_, BaseStaticSelector):
+        return features == "network"
+
+    def _check_network_features(self) -> None:
+        """Refuse, before training, what cannot run on the network's features."""
+        if not isinstance(self.selector_, NEIGHBOURHOOD_SELECTORS):
             raise ValueError(
-                "selector_features='network' needs a static selector that "
-                "measures neighbourhoods (e.g. 'label_spreading' or "
-                f"'nn_exclude_class'); got selector={self.selector!r}."
+                "selector_features='network' needs a selector that measures "
+                "neighbourhoods ('label_spreading' or a nearest-neighbour rule); "
+                f"got selector={self.selector!r}."
             )
         if self.warmup_epochs >= self.max_epochs:
             raise ValueError(
@@ -630,7 +654,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                     stacklevel=4,
                 )
             self.selector_.set_params(wrong_negative_rate=None)
-        return True
 
     def _without_negatives(self) -> SemiSupervisedObjective:
         """The objective when the selector marked no negative label on the pool.

@@ -91,9 +91,9 @@ class NetworkFeatureNegatives(Callback):
     eval mode) and the static ``selector`` (e.g. label spreading over a
     k-nearest-neighbour graph) chooses the pool's negatives on those
     features; the batches read the new mask from the next epoch on. Until
-    then the mask is empty, so the first ``warmup_epochs`` epochs are a
-    supervised warm-up. Each rebuild is logged as ``negatives_rebuilt`` in
-    the epoch's history row.
+    then the mask is empty: the first ``warmup_epochs`` epochs train without
+    negatives (the pool is still batched). Each rebuild is logged as
+    ``negatives_rebuilt`` in the epoch's history row.
 
     What ``NS3LClassifier(selector_features="network")`` trains with; the
     training data must be a ``SemiSupervisedData`` (its ``negatives`` are
@@ -103,9 +103,17 @@ class NetworkFeatureNegatives(Callback):
     ----------
     selector : BaseStaticSelector
         Its ``pool_negatives(features, labelled, y_labelled, pool)`` is called
-        at each rebuild.
+        at each rebuild; it is then fitted on the features, not on ``X``.
     warmup_epochs : int
         Epochs before the first rebuild, and between rebuilds; >= 1.
+    classes : ndarray of shape (n_classes,)
+        The classifier's classes; the labelled rows' codes index it, and the
+        mask has one column per class.
+
+    Attributes
+    ----------
+    negatives_ : ndarray of bool, shape (n_pool, n_classes) or None
+        The last mask built (None before the first rebuild).
 
     References
     ----------
@@ -113,9 +121,14 @@ class NetworkFeatureNegatives(Callback):
     ``docs/results.md``, "The graph on the network's features".
     """
 
-    def __init__(self, selector, warmup_epochs: int):
+    def __init__(self, selector, warmup_epochs: int, classes):
         self.selector = selector
         self.warmup_epochs = warmup_epochs
+        self.classes = classes
+
+    def initialize(self):
+        self.negatives_ = None
+        return self
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         epoch = len(net.history)
@@ -123,12 +136,31 @@ class NetworkFeatureNegatives(Callback):
             return
         data = dataset_train
         features = penultimate_features(net.module_, data.chunks(), net.device)
-        n_labelled = len(data)
-        pool = np.arange(n_labelled, len(features))
-        mask = self.selector.pool_negatives(
-            features, np.arange(n_labelled), data.y_l.numpy(), pool
+        n_labelled, n_pool = len(data), data.n_unlabelled
+        if len(features) != n_labelled + n_pool:
+            raise ValueError(
+                f"the network's last linear layer saw {len(features)} rows for "
+                f"{n_labelled + n_pool} inputs; penultimate features need it "
+                "to run once per row, as an output layer does."
+            )
+        classes = np.asarray(self.classes)
+        mask = np.asarray(
+            self.selector.pool_negatives(
+                features,
+                np.arange(n_labelled),
+                classes[data.y_l.numpy()],
+                np.arange(n_labelled, n_labelled + n_pool),
+            ),
+            dtype=bool,
         )
-        data.negatives = torch.as_tensor(np.asarray(mask, dtype=bool))
+        if mask.shape != (n_pool, len(classes)):
+            raise ValueError(
+                f"the selector gave a mask of shape {mask.shape} for {n_pool} "
+                f"pool rows and {len(classes)} classes (is every class among "
+                "the labelled training rows?)."
+            )
+        self.negatives_ = mask
+        data.negatives = torch.from_numpy(mask)
         net.history.record("negatives_rebuilt", True)
 
 

@@ -95,6 +95,18 @@ def test_no_negative_on_the_pool_trains_the_supervised_twin(digits):
     assert "ns3l_loss" not in clf.history_[-1]
 
 
+def test_the_twin_holds_with_a_validation_split(digits):
+    """The selector's seed is drawn whatever the selector: same validation rows."""
+    X, y = digits
+    y_semi = hide_labels(y[:400], 3, random_state=0)
+    params = dict(max_epochs=3, batch_size=32, random_state=0)
+    params["validation_fraction"] = 0.34
+    twin = NS3LClassifier(selector=None, **params).fit(X[:400], y_semi)
+    with pytest.warns(UserWarning, match="marked no negative label"):
+        clf = NS3LClassifier("label_spreading", **params).fit(X[:400], y_semi)
+    np.testing.assert_array_equal(clf.predict_proba(X), twin.predict_proba(X))
+
+
 def test_a_companion_still_reads_the_pool_without_negatives(digits):
     X, y = digits
     y_semi = hide_labels(y[:400], 3, random_state=0)

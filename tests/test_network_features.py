@@ -1,9 +1,13 @@
 """selector_features="network": the negatives from the network's features."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
 
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
 from sklearn_ns3l._networks import MLP, SmallCNN, penultimate_features
@@ -26,12 +30,40 @@ def test_first_epochs_are_a_warm_up_then_negatives_are_rebuilt(digits_semi):
     assert clf.selector_.graph_.shape[0] == clf.n_labelled_ + clf.n_unlabelled_
 
 
-def test_network_features_give_other_negatives_than_the_input(digits_semi):
-    X, y_semi, _ = digits_semi
-    on_input = NS3LClassifier(selector_features="input", **PARAMS).fit(X, y_semi)
-    on_network = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
-    assert on_input.selector_.n_features_in_ == 64
-    assert not np.array_equal(on_input.predict_proba(X), on_network.predict_proba(X))
+class _Snapshot(Callback):
+    """Keeps the module's weights at the end of ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            self.state_ = copy.deepcopy(net.module_.state_dict())
+
+
+def test_the_mask_is_label_spreading_on_the_features_of_that_epoch(digits_semi):
+    """Rebuilt at epoch 2 (of 3): the spreading of the epoch-2 network's features."""
+    X, y_semi, y = digits_semi
+    snapshot = _Snapshot(epoch=2)
+    clf = NS3LClassifier(
+        selector_features="network",
+        callbacks=[snapshot],
+        **{**PARAMS, "max_epochs": 3},
+    ).fit(X, y_semi)
+    module = copy.deepcopy(clf.module_)
+    module.load_state_dict(dict(clf.net_.callbacks_)["_Snapshot"].state_)
+    labelled, pool = np.flatnonzero(y_semi != -1), np.flatnonzero(y_semi == -1)
+    rows = torch.as_tensor(X[np.concatenate([labelled, pool])], dtype=torch.float32)
+    features = penultimate_features(module, [rows])
+    n = len(labelled)
+    expected = clone(clf.selector_).pool_negatives(
+        features, np.arange(n), y_semi[labelled], np.arange(n, n + len(pool))
+    )
+    built = dict(clf.net_.callbacks_)["network_negatives"].negatives_
+    np.testing.assert_array_equal(built, expected)
+    # And the spreading on the features is not the one on the inputs.
+    on_input = clone(clf.selector_).pool_negatives(X, labelled, y_semi[labelled], pool)
+    assert not np.array_equal(built, on_input)
 
 
 def test_a_calibrated_selector_uses_its_fixed_T_on_network_features(digits_semi):
@@ -49,7 +81,11 @@ def test_a_calibrated_selector_uses_its_fixed_T_on_network_features(digits_semi)
     [
         (True, "label_spreading", "network"),
         (False, "label_spreading", "input"),
-        (True, "threshold", "input"),  # no neighbourhoods to measure
+        # Only label spreading was measured on the network's features.
+        (True, "nn_exclude_class", "input"),
+        (True, "uniform", "input"),
+        (True, "threshold", "input"),
+        (True, None, None),  # no selector, nothing measured
     ],
 )
 def test_auto_reads_the_network_of_images_only(digits, images, selector, expected):
@@ -81,6 +117,24 @@ def test_a_network_without_a_linear_layer_is_refused_before_training(digits_semi
     assert auto.selector_features_ == "input"
 
 
+def test_auto_keeps_the_input_when_training_ends_before_the_warm_up(digits):
+    X, y = digits
+    images = X[:300].reshape(-1, 8, 8)
+    y_semi = np.where(np.arange(300) < 100, y[:300], -1)
+    clf = NS3LClassifier(max_epochs=2, random_state=0).fit(images, y_semi)
+    assert clf.selector_features_ == "input"
+
+
+def test_a_nearest_neighbour_rule_runs_on_network_features(digits_semi):
+    X, y_semi, _ = digits_semi
+    clf = NS3LClassifier("nn_exclude_class", selector_features="network", **PARAMS).fit(
+        X, y_semi
+    )
+    built = dict(clf.net_.callbacks_)["network_negatives"].negatives_
+    assert built.shape == (clf.n_unlabelled_, 10) and built.sum(axis=1).min() == 1
+    assert clf.selector_.n_features_in_ == 128
+
+
 def test_the_same_seed_gives_the_same_fit(digits_semi):
     X, y_semi, _ = digits_semi
     a = NS3LClassifier(selector_features="network", **PARAMS).fit(X, y_semi)
@@ -91,7 +145,8 @@ def test_the_same_seed_gives_the_same_fit(digits_semi):
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(selector="threshold"), "needs a static selector"),
+        (dict(selector="threshold"), "needs a selector that measures"),
+        (dict(selector="oracle"), "needs a selector that measures"),
         (dict(warmup_epochs=5), "warmup_epochs=5 must be below max_epochs=5"),
     ],
 )

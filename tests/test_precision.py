@@ -99,7 +99,7 @@ def test_a_fit_on_a_fast_bfloat16_cpu_runs_under_autocast(bf16_cpu, digits_semi)
     seen = []
     module = SmallCNN((1, 8, 8), 10)
     module.head[-1].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
-    clf = fit(X, y, module=module)
+    clf = fit(X, y, module=module, selector="threshold")  # an NS3L term to log
     assert clf.precision_ == "bfloat16"
     # The first pass is fit's float32 trial of the module on one sample.
     assert seen[0] == torch.float32

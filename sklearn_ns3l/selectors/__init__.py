@@ -8,7 +8,6 @@ each unlabelled batch from the network's current probabilities.
 
 from functools import partial
 
-import numpy as np
 from sklearn.base import clone
 
 from ._base import BaseNegativeSelector, BaseProbabilitySelector, BaseStaticSelector
@@ -43,11 +42,13 @@ SELECTORS = {
 }
 
 
-def make_selector(spec, T: float, rng):
+def make_selector(spec, T: float, seed: int):
     """``NS3LClassifier``'s ``selector`` as a validated selector, or None.
 
     A name builds the registry's selector (``"threshold"`` with ``T``); an
-    object is cloned. An unset ``random_state`` is drawn from ``rng``.
+    object is cloned. An unset ``random_state`` becomes ``seed`` (drawn by the
+    classifier whatever the selector, so that its other draws, such as the
+    validation split, do not depend on the selector).
     """
     if spec in (None, "supervised"):
         return None
@@ -58,6 +59,6 @@ def make_selector(spec, T: float, rng):
     else:
         selector = SELECTORS[spec]()
     if "random_state" in selector.get_params() and selector.random_state is None:
-        selector.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+        selector.set_params(random_state=seed)
     selector._validate_params()
     return selector
