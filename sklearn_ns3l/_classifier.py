@@ -89,7 +89,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     probability after label spreading over a k-nearest-neighbour graph of
     the rows is below a threshold calibrated to mark a row's true class for
     at most 2 % of held-out labelled rows
-    (:class:`~sklearn_ns3l.selectors.LabelSpreadingSelector`); the paper's
+    (:class:`~sklearn_ns3l.selectors.LabelSpreadingSelector`); for images the
+    graph is built on the CNN's own features after a warm-up, at a fixed
+    threshold (``selector_features``); the paper's
     rule, ``selector="threshold"``, takes the classes whose probability
     under the current network is below ``T``. Targets use -1 for unlabelled
     rows, as in :mod:`sklearn.semi_supervised`.
@@ -98,8 +100,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     ----------
     selector : str, BaseNegativeSelector or None, default="label_spreading"
         How negative labels are chosen. ``"label_spreading"``: graph-propagated
-        negatives, computed once before training, with a cross-fitted
-        threshold (chosen by the peer benchmark, ``docs/results.md``).
+        negatives, computed once before training with a cross-fitted
+        threshold, or on the network's features during training (see
+        ``selector_features``); chosen on development splits and measured
+        against scikit-learn's peers in ``docs/results.md``.
         ``"threshold"`` is the paper's method (with threshold ``T``), and
         drops into ``GridSearchCV`` over ``T``. ``None`` or ``"supervised"``
         train on the labelled rows only, the baseline. The other names are the paper's

@@ -87,8 +87,8 @@ class NetworkFeatureNegatives(Callback):
     For data whose raw features have poor neighbourhoods (image pixels): at
     the end of epoch ``warmup_epochs`` and of every ``warmup_epochs`` epochs
     after it (not after the last epoch), the labelled rows and the pool are
-    embedded by the network being trained (:func:`penultimate_features`,
-    eval mode) and the static ``selector`` (e.g. label spreading over a
+    embedded by the network being trained (the input of its last linear
+    layer, in eval mode) and the static ``selector`` (e.g. label spreading over a
     k-nearest-neighbour graph) chooses the pool's negatives on those
     features; the batches read the new mask from the next epoch on. Until
     then the mask is empty: the first ``warmup_epochs`` epochs train without
