@@ -60,6 +60,15 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def timed_fit(model, X, y) -> float:
+    """Wall seconds of ``model.fit(X, y)``, its warnings silenced."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning, reported apart
+        model.fit(X, y)
+    return time.perf_counter() - start
+
+
 def fashion_mnist(path, n_rows: int | None):
     from sklearn_ns3l.datasets import load_fashion_mnist
 
@@ -89,11 +98,7 @@ def part_sklearn(args) -> dict:
                 model = LabelSpreadingSelector(k, alpha=alpha, random_state=0)
             else:
                 model = LabelSpreading(kernel="knn", n_neighbors=k, alpha=alpha)
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # ConvergenceWarning, reported below
-                model.fit(X, y_hidden)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(timed_fit(model, X, y_hidden))
             fitted[name] = model
     ours, ref = fitted["ours"], fitted["sklearn"]
     label_ours = ours.classes_[ours.label_distributions_.argmax(axis=1)]
@@ -138,11 +143,7 @@ def part_sklearn(args) -> dict:
             nprobe=int(nprobe) if nprobe else None,
             random_state=0,
         )
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(X, y_hidden)
-        seconds = time.perf_counter() - start
+        seconds = timed_fit(model, X, y_hidden)
         label = model.classes_[model.label_distributions_.argmax(axis=1)]
         result["approximate"].append(
             {
@@ -248,11 +249,7 @@ def part_memmap(args) -> dict:
             nprobe=args.nprobe,
             random_state=0,
         )
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            selector.fit(X, y_hidden)
-        fit_time = time.perf_counter() - start
+        fit_time = timed_fit(selector, X, y_hidden)
         rss_fit = peak_rss_mib()
         rng = np.random.default_rng(1)
         queries = np.sort(
