@@ -11,7 +11,6 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._augment import make_augmenter
@@ -37,7 +36,7 @@ from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._precision import PRECISIONS, resolve_precision
 from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
-from ._unlabelled import split_labelled
+from ._unlabelled import labelled_classes, split_labelled
 from .callbacks import (
     NetworkFeatureNegatives,
     check_monitors,
@@ -566,19 +565,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         )
         labelled = np.flatnonzero(~unlabelled & kept)
         pool = np.flatnonzero(unlabelled & kept)
-        if len(labelled) == 0:
-            raise ValueError(
-                "y contains no labelled samples: every entry is -1. NS3LClassifier "
-                "needs labelled samples of at least two classes."
-            )
         y_labelled = y_known[kept[~unlabelled]]
-        check_classification_targets(y_labelled)
-        self.classes_, y_encoded = np.unique(y_labelled, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "NS3LClassifier needs labelled samples of at least two classes; "
-                f"got 1 class ({self.classes_[0]!r})."
-            )
+        self.classes_, y_encoded = labelled_classes(y_labelled, "NS3LClassifier")
         self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
         return labelled, pool, y_labelled, y_encoded
 

@@ -30,8 +30,9 @@ from __future__ import annotations
 from numbers import Number
 
 import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["UNLABELLED", "split_labelled", "unlabelled_mask"]
+__all__ = ["UNLABELLED", "labelled_classes", "split_labelled", "unlabelled_mask"]
 
 #: The target value of an unlabelled row.
 UNLABELLED = -1
@@ -262,3 +263,45 @@ def _mixture_error(y: np.ndarray, first_of_kind: dict[str, int]) -> ValueError:
         "or all strings, so that they sort into classes_. The unlabelled marker "
         "-1 may stand beside either."
     )
+
+
+def labelled_classes(y_labelled, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted classes of the labelled targets and each target's code.
+
+    The one check, for the classifier and the selectors, that labelled rows
+    of at least two classes exist: with one class no class is one a row could
+    surely not be.
+
+    Parameters
+    ----------
+    y_labelled : array-like of shape (n_labelled,)
+        The targets of the labelled rows only.
+    owner : str
+        The estimator's name, for the messages.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+    codes : ndarray of int, shape (n_labelled,)
+        ``classes[codes] == y_labelled``.
+
+    Raises
+    ------
+    ValueError
+        With no labelled row, fewer than two classes, or targets that are not
+        classes (scikit-learn's ``check_classification_targets``).
+    """
+    y_labelled = np.asarray(y_labelled)
+    if len(y_labelled) == 0:
+        raise ValueError(
+            "y contains no labelled samples: every entry is -1. "
+            f"{owner} needs labelled samples of at least two classes."
+        )
+    check_classification_targets(y_labelled)
+    classes, codes = np.unique(y_labelled, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{owner} needs labelled samples of at least two classes; "
+            f"got 1 class ({classes.tolist()[0]!r})."
+        )
+    return classes, codes

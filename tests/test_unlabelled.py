@@ -250,3 +250,15 @@ def test_fit_refuses_pandas_na_with_the_rule():
     y[40:] = _NAish()
     with pytest.raises(ValueError, match="Mark unlabelled rows with -1"):
         NS3LClassifier(**TINY).fit(X, y)
+
+
+def test_labelled_classes_are_sorted_with_codes_and_need_two_classes():
+    from sklearn_ns3l._unlabelled import labelled_classes
+
+    classes, codes = labelled_classes(np.array(["b", "a", "b"]), "Owner")
+    np.testing.assert_array_equal(classes[codes], ["b", "a", "b"])
+    assert list(classes) == ["a", "b"]
+    with pytest.raises(ValueError, match="no labelled samples.*Owner needs"):
+        labelled_classes(np.array([]), "Owner")
+    with pytest.raises(ValueError, match=r"Owner needs .* got 1 class \('a'\)"):
+        labelled_classes(np.array(["a", "a"]), "Owner")

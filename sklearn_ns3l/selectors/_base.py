@@ -20,8 +20,9 @@ from abc import ABCMeta, abstractmethod
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._unlabelled import labelled_classes
 
 __all__ = [
     "BaseNegativeSelector",
@@ -139,14 +140,7 @@ class BaseStaticSelector(BaseNegativeSelector):
             If ``y`` holds fewer than two classes.
         """
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOATS)
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            # One class leaves no class a sample could surely not be.
-            raise ValueError(
-                f"{type(self).__name__} needs labelled samples of at least two "
-                f"classes; got 1 class ({self.classes_[0]!r})."
-            )
+        self.classes_, y_encoded = labelled_classes(y, type(self).__name__)
         self._fit(X, y_encoded)
         return self
 

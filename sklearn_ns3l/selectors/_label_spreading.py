@@ -20,11 +20,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._memmap import validate_data_chunked
-from .._unlabelled import split_labelled
+from .._unlabelled import labelled_classes, split_labelled
 from ._base import _FLOATS, BaseStaticSelector
 from ._search import EXACT_INDEX, NearestRowsIndex
 
@@ -332,20 +331,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         )
 
     def _encode_classes(self, y_labelled) -> np.ndarray:
-        y_labelled = np.asarray(y_labelled)
-        if len(y_labelled) == 0:
-            raise ValueError(
-                "y contains no labelled samples: every entry is -1. "
-                f"{type(self).__name__} needs labelled samples of at least two "
-                "classes."
-            )
-        check_classification_targets(y_labelled)
-        self.classes_, codes = np.unique(y_labelled, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs labelled samples of at least two "
-                f"classes; got 1 class ({self.classes_[0]!r})."
-            )
+        self.classes_, codes = labelled_classes(y_labelled, type(self).__name__)
         return codes
 
     def _fit_rows(self, X, rows, codes, cap: bool = False) -> None:
