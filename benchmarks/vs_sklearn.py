@@ -364,9 +364,9 @@ def ns3l_nn(data: DataSet, ctx: RunContext, rule: str) -> NS3LClassifier:
 
 
 def ns3l_label_spreading_fixed(data: DataSet, ctx: RunContext) -> NS3LClassifier:
-    """Label-spreading negatives at the fixed threshold T = 0.01, uncalibrated."""
+    """Label-spreading negatives at the fixed threshold T = 0.01, on the inputs."""
     selector = LabelSpreadingSelector(T=0.01, wrong_negative_rate=None)
-    return ns3l(data, ctx, selector=selector)
+    return ns3l(data, ctx, selector=selector, selector_features="input")
 
 
 def ns3l_network_features(data: DataSet, ctx: RunContext) -> NS3LClassifier:
@@ -464,7 +464,8 @@ METHODS = (
         ns3l_label_spreading_fixed,
         ns3l=True,
         selector=True,
-        note="the default's graph and spreading at a fixed threshold, uncalibrated.",
+        note="label spreading on the inputs (on images too) at a fixed "
+        "threshold, uncalibrated.",
     ),
     Method(
         "NS3L label_spreading on network features",

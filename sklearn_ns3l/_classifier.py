@@ -112,31 +112,34 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         selector object is cloned and used as given (its own parameters
         apply, not ``T``).
     selector_features : {"auto", "input", "network"}, default="auto"
-        The rows a static selector (label spreading, the nearest-neighbour
-        rules) measures its neighbourhoods on. ``"auto"``: ``"network"`` when
-        the network is the package's CNN (images), ``"input"`` otherwise;
-        chosen on development splits, where the network's features beat the
-        pixels on digits as 8x8 images and on Fashion-MNIST and lost to the
-        inputs on digits as 64 features (``docs/results.md``, "The graph on
-        the network's features"). The choice made is
-        ``selector_features_``. ``"input"``: ``X`` itself,
-        once before training. ``"network"``: the network's penultimate-layer
-        features (the input of its last linear layer), for data whose raw
-        features have poor neighbourhoods, such as image pixels: the first
-        ``warmup_epochs`` epochs train without negatives, then the selector
-        runs on the features of the labelled and unlabelled rows, and again
-        every ``warmup_epochs`` epochs
+        The rows a selector that measures neighbourhoods (label spreading,
+        the nearest-neighbour rules) measures them on. ``"input"``: ``X``
+        itself, once before training. ``"network"``: the network's
+        penultimate-layer features (the input of its last linear layer), for
+        data whose raw features have poor neighbourhoods, such as image
+        pixels: the first ``warmup_epochs`` epochs train without negatives
+        (the pool is still batched), then the selector runs on the features
+        of the labelled and unlabelled rows, and again every
+        ``warmup_epochs`` epochs
         (:class:`~sklearn_ns3l.callbacks.NetworkFeatureNegatives`; issue #14,
-        part 4, measured in ``docs/results.md``). A ValueError for a
-        probability selector such as ``"threshold"`` or a network without
-        a ``torch.nn.Linear`` layer. A calibrated selector
-        (``wrong_negative_rate``) uses its fixed ``T`` instead: the labelled
-        rows trained the features, so estimates held out on them are biased
-        (a UserWarning says so for a selector object).
+        part 4). A calibrated selector (``wrong_negative_rate``) uses its
+        fixed ``T`` there: the labelled rows trained the features, so
+        estimates held out on them are biased (a UserWarning says so for a
+        selector object). ``"network"`` raises a ValueError before training
+        for any other selector (threshold, uniform, oracle), for
+        ``warmup_epochs >= max_epochs`` and for a network without a
+        ``torch.nn.Linear`` layer. ``"auto"``: ``"network"`` for
+        :class:`~sklearn_ns3l.selectors.LabelSpreadingSelector` with the
+        package's CNN (images) and ``warmup_epochs < max_epochs``,
+        ``"input"`` otherwise, without an error; chosen on development
+        splits, where the network's features beat the pixels on digits as
+        8x8 images and on Fashion-MNIST and lost to the inputs on digits as
+        64 features (``docs/results.md``, "The graph on the network's
+        features"). The choice made is ``selector_features_``.
     warmup_epochs : int, default=5
-        With ``selector_features="network"``: epochs before the first build
-        of the negatives and between rebuilds, >= 1 and below ``max_epochs``
-        (a ValueError otherwise). Ignored with ``"input"``.
+        When the selector runs on the network's features (``"network"``, or
+        ``"auto"`` resolved to it): epochs before the first build of the
+        negatives and between rebuilds, >= 1. Ignored otherwise.
     T : float, default=0.04
         Probability threshold of the ``"threshold"`` selector, in (0, 1). The
         paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
@@ -268,12 +271,17 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         the ramp-up, at the epoch's end) and ``negatives_per_sample`` (mean
         size of ``N(u)``); with a companion, ``companion_loss`` and
         ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``. A static
-        selector that marks no negative label on the pool (e.g. label
-        spreading too short of labels to calibrate) leaves the NS3L term out,
-        with a warning: the fit is then the supervised twin's, bit for bit.
-    selector_features_ : {"input", "network"}
-        Where the selector's neighbourhoods were measured, as resolved from
-        ``selector_features``.
+        selector that marks no negative label on the pool before training
+        (e.g. label spreading on the inputs, too short of labels to
+        calibrate) leaves the NS3L term out, with a warning: the fit is then
+        the supervised twin's, bit for bit. On the network's features the
+        term stays, whatever a rebuild marks.
+    selector_features_ : {"input", "network"} or None
+        What the selector read, as resolved from ``selector_features``:
+        ``"network"`` (its features), ``"input"`` (``X``, or nothing for a
+        selector that measures no neighbourhoods, such as the threshold), or
+        None when no selector read the pool (``selector=None``, or no
+        unlabelled rows).
     steps_per_epoch_ : int
         Optimiser steps of each epoch, as resolved from ``steps_per_epoch``.
     n_epochs_ : int
@@ -638,12 +646,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             # threshold calibrated on them would be far too loose.
             if isinstance(self.selector, BaseNegativeSelector):
                 warnings.warn(
-                    "selector_features='network': the selector's "
+                    "on the network's features the selector's "
                     f"wrong_negative_rate={params['wrong_negative_rate']} is not "
                     f"used (the labelled rows trained the features); its fixed "
                     f"T={params['T']} applies.",
                     UserWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
             self.selector_.set_params(wrong_negative_rate=None)
 

@@ -69,9 +69,10 @@ def test_the_mask_is_label_spreading_on_the_features_of_that_epoch(digits_semi):
 def test_a_calibrated_selector_uses_its_fixed_T_on_network_features(digits_semi):
     X, y_semi, _ = digits_semi
     selector = LabelSpreadingSelector(T=0.05, wrong_negative_rate=0.02)
-    with pytest.warns(UserWarning, match="wrong_negative_rate=0.02 is not used"):
-        clf = NS3LClassifier(selector, selector_features="network", **PARAMS)
+    clf = NS3LClassifier(selector, selector_features="network", **PARAMS)
+    with pytest.warns(UserWarning, match="wrong_negative_rate=0.02 is not used") as w:
         clf.fit(X, y_semi)
+    assert w[0].filename == __file__  # pointed at the user's call
     assert clf.selector_.threshold_ == 0.05
     assert selector.wrong_negative_rate == 0.02  # the user's object is untouched
 
