@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -147,6 +148,21 @@ def summary() -> str:
 # --------------------------------------------------------------------------
 # Timing.
 # --------------------------------------------------------------------------
+
+
+def run_part_in_child(script: str, argv, part: str) -> subprocess.CompletedProcess:
+    """Run ``script --part part`` (with this run's arguments) in a child, first.
+
+    Started while the parent holds only its imports: Linux carries a parent's
+    peak RSS into its child's ``ru_maxrss``, so a child started after the
+    parent's own part would inherit that part's arrays. Its output is captured.
+    """
+    return subprocess.run(
+        [sys.executable, script, *(argv or sys.argv[1:]), "--part", part],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, float]:

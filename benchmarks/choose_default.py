@@ -53,6 +53,7 @@ the row's true class (the mask NS3L trains with; folds seeded 0).
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import warnings
@@ -84,6 +85,27 @@ def digits_split(seed: int, per_class: int):
     y_semi = np.full_like(y_tr, -1)
     y_semi[labelled] = y_tr[labelled]
     return X_tr, y_semi, X_te, y_te
+
+
+@functools.cache
+def _fashion_images() -> tuple[np.ndarray, np.ndarray]:
+    data = load_fashion_mnist(fashion_mnist_path(None))
+    return (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28), data.y_train
+
+
+def fashion_dev_split(seed: int):
+    """Fashion-MNIST development split ``seed``, from its training images only.
+
+    12,000 images to train on, 200 labels per class kept (the rest -1), and
+    5,000 other training images to score on: ``X_train, y_semi, y_train,
+    X_dev, y_dev``.
+    """
+    X, y = _fashion_images()
+    order = np.random.default_rng(seed).permutation(len(X))
+    train, held_out = order[:12000], order[12000:17000]
+    y_train = y[train]
+    y_semi = hide_labels(y_train, 200, random_state=seed)
+    return X[train], y_semi, y_train, X[held_out], y[held_out]
 
 
 def steps(per_class: int) -> None:
@@ -149,16 +171,12 @@ def negatives(where: str) -> None:
                 accs.append(clf.score(X_te, y_te))
             _report(where, name, accs, clfs, (time.perf_counter() - start) / 3)
         return
-    data = load_fashion_mnist(fashion_mnist_path(None))
-    X = (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28)
-    order = np.random.default_rng(100).permutation(len(X))
-    train, held_out = order[:12000], order[12000:17000]
-    y_semi = hide_labels(data.y_train[train], 200, random_state=100)
+    X_train, y_semi, _, X_dev, y_dev = fashion_dev_split(100)
     for name, selector in ARMS.items():
         start = time.perf_counter()
         clf = NS3LClassifier(selector=selector, max_epochs=10, random_state=100)
-        clf.fit(X[train], y_semi)
-        acc = clf.score(X[held_out], data.y_train[held_out])
+        clf.fit(X_train, y_semi)
+        acc = clf.score(X_dev, y_dev)
         _report(where, name, [acc], [clf], time.perf_counter() - start)
 
 
@@ -179,17 +197,12 @@ def on_rows(features: np.ndarray) -> type[LabelSpreadingSelector]:
 
 
 def features(seed: int) -> None:
-    data = load_fashion_mnist(fashion_mnist_path(None))
-    X = (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28)
-    order = np.random.default_rng(seed).permutation(len(X))
-    train, held_out = order[:12000], order[12000:17000]
-    y_true = data.y_train[train]
-    y_semi = hide_labels(y_true, 200, random_state=seed)
+    X_train, y_semi, y_true, X_dev, y_dev = fashion_dev_split(seed)
     pool_truth = y_true[y_semi == -1]
     fit = dict(max_epochs=10, random_state=seed)
 
     def report(name, clf, seconds):
-        acc = clf.score(X[held_out], data.y_train[held_out])
+        acc = clf.score(X_dev, y_dev)
         extra = ""
         if clf.selector_ is not None:
             mask = clf.selector_.negatives_[clf.n_labelled_ :]
@@ -204,9 +217,9 @@ def features(seed: int) -> None:
         )
 
     start = time.perf_counter()
-    warm = NS3LClassifier(selector=None, **fit).fit(X[train], y_semi)
+    warm = NS3LClassifier(selector=None, **fit).fit(X_train, y_semi)
     report("supervised (warm-up)", warm, time.perf_counter() - start)
-    F = penultimate(warm, X[train])
+    F = penultimate(warm, X_train)
     arms = {
         "LS pixels T=0.01": LabelSpreadingSelector(T=0.01, wrong_negative_rate=None),
         "LS pixels rate=0.02": LabelSpreadingSelector(wrong_negative_rate=0.02),
@@ -218,7 +231,7 @@ def features(seed: int) -> None:
     }
     for name, selector in arms.items():
         start = time.perf_counter()
-        clf = NS3LClassifier(selector=selector, **fit).fit(X[train], y_semi)
+        clf = NS3LClassifier(selector=selector, **fit).fit(X_train, y_semi)
         report(name, clf, time.perf_counter() - start)
 
 
@@ -248,18 +261,14 @@ def network(where: str) -> None:
                     flush=True,
                 )
         return
-    data = load_fashion_mnist(fashion_mnist_path(None))
-    X = (data.X_train / 255).astype(np.float32).reshape(-1, 28, 28)
     for seed in (100, 101):
-        order = np.random.default_rng(seed).permutation(len(X))
-        train, held_out = order[:12000], order[12000:17000]
-        y_semi = hide_labels(data.y_train[train], 200, random_state=seed)
+        X_train, y_semi, _, X_dev, y_dev = fashion_dev_split(seed)
         for epochs in (10, 20):
             for name, params in NETWORK_ARMS.items():
                 start = time.perf_counter()
                 clf = NS3LClassifier(max_epochs=epochs, random_state=seed, **params)
-                clf.fit(X[train], y_semi)
-                acc = clf.score(X[held_out], data.y_train[held_out])
+                clf.fit(X_train, y_semi)
+                acc = clf.score(X_dev, y_dev)
                 print(
                     f"fashion-mnist seed={seed} epochs={epochs} {name:20s} "
                     f"acc={100 * acc:.2f} s/fit={time.perf_counter() - start:.1f}",

@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +47,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import REPO, fashion_mnist_path, summary, write_json
+from _common import REPO, fashion_mnist_path, run_part_in_child, summary, write_json
 
 N_FEATURES = 784
 N_CLASSES = 10
@@ -404,15 +402,8 @@ def main(argv=None) -> None:
     results = {"machine": summary(), "command": " ".join(["python", *sys.argv])}
     child = None
     if args.part == "all":
-        # Started while this process holds only its imports: a child inherits
-        # its parent's peak RSS in ru_maxrss.
-        child = subprocess.run(
-            [sys.executable, __file__, *(argv or sys.argv[1:]), "--part", "memmap"],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ},
-        )
+        # Part (b) runs first, so that its peak RSS is its own.
+        child = run_part_in_child(__file__, argv, "memmap")
     results["sklearn"] = part_sklearn(args)
     if child is not None:
         results["memmap"] = json.loads(child.stdout.strip().splitlines()[-1])

@@ -51,14 +51,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
-import sys
 import time
 
 import faiss
 import numpy as np
 import sklearn
-from _common import fashion_mnist_path, interleaved, summary
+from _common import fashion_mnist_path, interleaved, run_part_in_child, summary
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
@@ -326,15 +324,8 @@ def main(argv=None) -> None:
         return
 
     if args.part == "all":
-        # Part 2 runs first, in a child started while this process holds only
-        # its imports: Linux carries the parent's peak RSS into a child's
-        # ru_maxrss, so a child started after part 1 would inherit its arrays.
-        child = subprocess.run(
-            [sys.executable, __file__, *(argv or sys.argv[1:]), "--part", "approx"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        # Part 2 runs first, so that its peak RSS is its own.
+        child = run_part_in_child(__file__, argv, "approx")
     if args.part in ("all", "exact"):
         print(
             f"machine: {summary()}; scikit-learn {sklearn.__version__}, faiss "

@@ -28,6 +28,7 @@ from ._memmap import validate_data_chunked
 from ._net import NS3LNet
 from ._networks import (
     build_module,
+    last_linear,
     resolve_image_shape,
     seeded_global_rng,
     use_generator,
@@ -489,8 +490,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             negatives = np.zeros((len(pool), len(self.classes_)), dtype=bool)
         else:
             negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
-        if negatives is not None and not on_network and not negatives.any():
-            self.objective_ = self._without_negatives()
+            if negatives is not None and not negatives.any():
+                self.objective_ = self._without_negatives()
         n_steps = self._steps_per_epoch(len(labelled), len(pool))
         schedule = None
         if self.lr_schedule == "cosine":
@@ -514,9 +515,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 len(self.classes_),
                 dense_rows(X, labelled[:1]),
             )
-        if on_network and not any(
-            isinstance(m, torch.nn.Linear) for m in module.modules()
-        ):
+        if on_network and last_linear(module) is None:
             raise ValueError(
                 "selector_features='network' reads the input of the network's "
                 f"last torch.nn.Linear layer, and {type(module).__name__} has none."

@@ -153,6 +153,12 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x))
 
 
+def last_linear(module: nn.Module) -> nn.Linear | None:
+    """The last ``torch.nn.Linear`` of ``module`` (``modules()`` order), or None."""
+    linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    return linear[-1] if linear else None
+
+
 def penultimate_features(module: nn.Module, batches, device="cpu") -> np.ndarray:
     """The network's penultimate-layer features: the input of its last linear layer.
 
@@ -177,14 +183,14 @@ def penultimate_features(module: nn.Module, batches, device="cpu") -> np.ndarray
     ValueError
         If ``module`` has no ``torch.nn.Linear`` layer.
     """
-    linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
-    if not linear:
+    output_layer = last_linear(module)
+    if output_layer is None:
         raise ValueError(
             f"{type(module).__name__} has no torch.nn.Linear layer, so no "
             "penultimate-layer features to build the selector's graph on."
         )
     seen: list[torch.Tensor] = []
-    hook = linear[-1].register_forward_hook(
+    hook = output_layer.register_forward_hook(
         lambda _m, inputs, _out: seen.append(inputs[0].detach().float().cpu())
     )
     was_training = module.training
