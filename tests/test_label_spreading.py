@@ -218,6 +218,31 @@ def test_approximate_index_finds_most_exact_neighbours(digits):
     assert approx.index_.probes == 4
 
 
+def test_refined_index_reranks_more_candidates_than_asked(digits, monkeypatch):
+    # "PCA8,Flat,RFlat" finds candidates on 8 of 64 components; FAISS's own
+    # k_factor=1 only re-orders those k, so the package widens the list and
+    # the exact re-ranking recovers nearly all exact neighbours.
+    X, _, _ = digits
+    X = _jittered(X).astype(np.float32)
+    exact = NearestRowsIndex(X).search(X, 8, exclude_self=True)
+
+    def overlap(found):
+        return np.mean(
+            [len(np.intersect1d(a, b)) / 8 for a, b in zip(found, exact, strict=True)]
+        )
+
+    refined = NearestRowsIndex(X, index="PCA8,Flat,RFlat", random_state=0)
+    assert refined._faiss.k_factor == _search._REFINE_K_FACTOR
+    wide = overlap(refined.search(X, 8, exclude_self=True))
+    clone = pickle.loads(pickle.dumps(refined))
+    assert clone._faiss.k_factor == _search._REFINE_K_FACTOR
+
+    monkeypatch.setattr(_search, "_REFINE_K_FACTOR", 1)
+    narrow = NearestRowsIndex(X, index="PCA8,Flat,RFlat", random_state=0)
+    assert wide > 0.99
+    assert overlap(narrow.search(X, 8, exclude_self=True)) < wide - 0.05
+
+
 def test_memmap_pool_is_searched_in_blocks(tmp_path, digits):
     X, _, y = digits
     path = tmp_path / "X.f32"

@@ -89,7 +89,12 @@ class LabelSpreadingSelector(BaseStaticSelector):
         a ``MemoryError`` says so when they would not fit. Any other value is
         a FAISS index factory string for approximate search, e.g.
         ``"IVF1024,PQ16"``, which stores 16 bytes per row and reads the rows
-        (a ``numpy.memmap`` included) a block at a time.
+        (a ``numpy.memmap`` included) a block at a time, or
+        ``"PCA128,Flat,RFlat"`` for many features: candidates found on 128
+        principal components, 8 times as many as asked, re-ranked by their
+        exact distance (on Fashion-MNIST's 60,000 x 784 pixels: 2.8x faster
+        than ``"Flat"``, 5.0x faster than scikit-learn's ``LabelSpreading``,
+        the same label on 99.99 % of rows; ``benchmarks/label_spreading.py``).
     nprobe : int or None, default=None
         Lists an IVF index visits per query. None: an eighth of its lists,
         at least 8. Ignored by other indexes.

@@ -64,6 +64,9 @@ _FULL_ROW_NORM = 2.0**50
 # image-like data; these trade a few times the search time for high recall.
 _HNSW_EF_SEARCH = 64
 _IVF_PROBE_FRACTION = 8
+# A refined index ("...,RFlat") re-ranks k * k_factor candidates by exact
+# distance; FAISS's k_factor=1 only re-orders the k it found.
+_REFINE_K_FACTOR = 8
 
 
 class PerClassNearestIndex:
@@ -489,6 +492,9 @@ def _tune_search(index) -> None:
     hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
     if hnsw is not None:
         hnsw.efSearch = max(hnsw.efSearch, _HNSW_EF_SEARCH)
+    refine = faiss.downcast_index(index)
+    if isinstance(refine, faiss.IndexRefine):
+        refine.k_factor = max(refine.k_factor, _REFINE_K_FACTOR)
 
 
 def _reason(exc: RuntimeError) -> str:
@@ -558,6 +564,9 @@ class NearestRowsIndex:
         ``"IVF1024,PQ16"`` (compressed, for pools that do not fit in
         memory): trained on a uniform sample of at most 100,000 rows, then
         filled a block at a time; its distances are FAISS's approximations.
+        A refined index (``",RFlat"`` or ``",Refine(...)"``) re-ranks
+        ``_REFINE_K_FACTOR`` (8) times the neighbours asked by their exact
+        distance, unless FAISS's ``k_factor`` was already larger.
     nprobe : int or None, default=None
         Lists an IVF index visits per query; None: an eighth of them, at least
         8 (as for the per-class search).
