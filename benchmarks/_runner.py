@@ -37,7 +37,11 @@ from tqdm.auto import tqdm
 
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l.callbacks import EpochProgress
-from sklearn_ns3l.selectors import BaseProbabilitySelector, OracleSelector
+from sklearn_ns3l.selectors import (
+    BaseProbabilitySelector,
+    LabelSpreadingSelector,
+    OracleSelector,
+)
 
 DEFAULT_CACHE = REPO / "benchmarks" / ".cache"
 DEFAULT_OUT = REPO / "docs" / "results"
@@ -81,10 +85,9 @@ def negative_diagnostics(est, split: Split) -> dict:
     sample. A probability rule (the threshold) is read off the final
     network's probabilities of the pool, so it counts the negatives the
     network would give at the end of training; a static rule's are the ones
-    it trained with, but label spreading's, which are its inductive
-    ``transform`` of the pool rows (the mean distribution of their nearest
-    fitted rows, not the mask it trained with), or, on the network's
-    features, the last mask it built.
+    it trained with: label spreading's are the pool rows of its fitted
+    ``negatives_`` (the graph over labelled and pool rows), or, on the
+    network's features, the last mask it built.
     Empty for a supervised row.
     """
     selector = getattr(est, "selector_", None)
@@ -98,6 +101,13 @@ def negative_diagnostics(est, split: Split) -> dict:
     elif getattr(est, "selector_features_", "input") == "network":
         # Fitted on the network's features, not X: the last mask it built.
         mask = dict(est.net_.callbacks_)["network_negatives"].negatives_
+    elif isinstance(selector, LabelSpreadingSelector) and hasattr(
+        selector, "negatives_"
+    ):
+        # pool_negatives fitted the graph over the labelled rows, then the
+        # pool: the pool's rows of negatives_ are the mask NS3L trained with
+        # (its inductive transform of the same rows is another mask).
+        mask = selector.negatives_[len(selector.negatives_) - len(pool) :]
     else:
         flat = X_pool.reshape(len(pool), -1) if X_pool.ndim > 2 else X_pool
         if isinstance(selector, OracleSelector):

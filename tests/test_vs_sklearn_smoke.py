@@ -201,3 +201,31 @@ def test_runner_skips_a_fit_that_refuses_sparse_input_and_only_that(bench):
     assert "does not accept sparse X" in record["skipped"]
     with pytest.raises(TypeError, match="something else"):
         runner.run_one(row("something else"), split, ctx)
+
+
+def test_label_spreading_diagnostics_count_the_mask_ns3l_trained_with(bench):
+    # The pool rows of the graph fitted in pool_negatives, not the selector's
+    # inductive transform of the same rows (which is another, sparser mask).
+    from sklearn.datasets import load_digits
+
+    from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
+    from sklearn_ns3l.datasets import hide_labels
+
+    runner, catalogue = bench["_runner"], bench["_catalogue"]
+    X, y_true = load_digits(return_X_y=True)
+    X = (X[:400] / 16).astype(np.float32)
+    y_true = y_true[:400]
+    y = hide_labels(y_true, 5, random_state=0)
+    n_labelled = int((y != -1).sum())
+    split = catalogue.Split(X, y, y_true, X, y_true, n_labelled, len(y) - n_labelled)
+    selector = LabelSpreadingSelector(T=0.05, wrong_negative_rate=None)
+    clf = NS3LClassifier(selector, max_epochs=1, random_state=0).fit(X, y)
+
+    expected = LabelSpreadingSelector(T=0.05, wrong_negative_rate=None)
+    pool = np.flatnonzero(y == -1)
+    labelled = np.flatnonzero(y != -1)
+    mask = expected.pool_negatives(X, labelled, y[labelled], pool)
+    diag = runner.negative_diagnostics(clf, split)
+    assert diag["n_negatives"] == mask.sum()
+    assert diag["n_wrong_negatives"] == mask[np.arange(len(pool)), y_true[pool]].sum()
+    assert mask.sum() != clf.selector_.transform(X[pool]).sum()
