@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
@@ -39,6 +40,7 @@ from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
 from ._unlabelled import labelled_classes, split_labelled
 from .callbacks import (
+    CalibratedThreshold,
     NetworkFeatureNegatives,
     check_monitors,
     cosine_schedule,
@@ -50,6 +52,7 @@ from .selectors import (
     BaseNegativeSelector,
     LabelSpreadingSelector,
     NearestNeighbourSelector,
+    ThresholdSelector,
     make_selector,
 )
 from .unlabelled_terms import (
@@ -105,7 +108,11 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ``selector_features``); chosen on development splits and measured
         against scikit-learn's peers in ``docs/results.md``.
         ``"threshold"`` is the paper's method (with threshold ``T``), and
-        drops into ``GridSearchCV`` over ``T``. ``None`` or ``"supervised"``
+        drops into ``GridSearchCV`` over ``T``;
+        ``ThresholdSelector(wrong_negative_rate=a)`` calibrates its threshold
+        instead, at every epoch, on the rows ``validation_fraction`` holds
+        out (a ValueError before training if they are fewer than
+        ``1 / a - 1``). ``None`` or ``"supervised"``
         train on the labelled rows only, the baseline. The other names are the paper's
         ablations with their defaults: ``"uniform"``, ``"nn_exclude_class"``,
         ``"nn_exclude_nearest"``, ``"nn_furthest"`` and ``"oracle"`` (which
@@ -215,7 +222,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         (in ``callbacks``) can monitor, e.g.
         ``EarlyStopping(patience=5, load_best=True)`` stops when
         ``valid_loss`` stops falling and restores the best epoch's weights.
-        None trains on every labelled row.
+        A calibrated threshold selector calibrates on the same rows. None
+        trains on every labelled row.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` for CUDA when
         available; any other torch device type too. A device this machine
@@ -271,7 +279,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ``ns3l_loss`` (before weighting), ``ns3l_weight`` (``ns_weight`` times
         the ramp-up, at the epoch's end) and ``negatives_per_sample`` (mean
         size of ``N(u)``); with a companion, ``companion_loss`` and
-        ``companion_weight``. E.g. ``history_[:, "ns3l_loss"]``. A static
+        ``companion_weight``; with a calibrated threshold selector,
+        ``threshold`` and ``estimated_wrong_negative_rate`` (at the epoch's
+        start, on the held-out rows). E.g. ``history_[:, "ns3l_loss"]``. A static
         selector that marks no negative label on the pool before training
         (e.g. label spreading on the inputs, too short of labels to
         calibrate) leaves the NS3L term out, with a warning: the fit is then
@@ -502,7 +512,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 self.selector_, self.warmup_epochs, self.classes_
             )
             callbacks.append(("network_negatives", rebuild))
-        check_monitors(callbacks, self._history_keys(valid is not None))
+        calibrating = self._calibrates_threshold(valid)
+        if calibrating:
+            callbacks.append(
+                ("threshold_calibration", CalibratedThreshold(self.selector_))
+            )
+        check_monitors(callbacks, self._history_keys(valid is not None, calibrating))
         weights = labelled_weights(
             sample_weight, self.class_weight, labelled, y_labelled
         )
@@ -598,9 +613,36 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.steps_per_epoch_ = one_pass if n_steps is None else n_steps
         return n_steps
 
-    def _history_keys(self, validating: bool) -> set[str]:
+    def _history_keys(self, validating: bool, calibrating: bool = False) -> set[str]:
         keys = {"train_loss", *self.objective_.history_keys}
+        if calibrating:
+            keys |= {"threshold", "estimated_wrong_negative_rate"}
         return keys | ({"valid_loss", "valid_acc"} if validating else set())
+
+    def _calibrates_threshold(self, valid) -> bool:
+        """Whether a threshold selector is calibrated on the held-out rows.
+
+        Raises ValueError, before training, when there are none or too few.
+        """
+        selector = self.selector_
+        if not (
+            isinstance(selector, ThresholdSelector)
+            and selector.wrong_negative_rate is not None
+            and self.objective_.reads_pool
+        ):
+            return False
+        rate = selector.wrong_negative_rate
+        needed = math.ceil(1 / rate) - 1
+        held_out = 0 if valid is None else len(valid)
+        if held_out < needed:
+            raise ValueError(
+                f"ThresholdSelector(wrong_negative_rate={rate}) calibrates its "
+                "threshold on labelled rows held out of training, at least "
+                f"{needed} of them; validation_fraction="
+                f"{self.validation_fraction} holds out {held_out}. Set a larger "
+                "validation_fraction, or a larger wrong_negative_rate."
+            )
+        return True
 
     def _on_network_features(self, image_shape) -> bool:
         """Whether the selector runs on the network's features (and can).

@@ -15,9 +15,11 @@ from sklearn.base import clone
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
+from ._batching import ValidationBatches
 from ._networks import penultimate_features
 
 __all__ = [
+    "CalibratedThreshold",
     "CosineDecay",
     "DivergenceGuard",
     "EpochProgress",
@@ -26,7 +28,13 @@ __all__ = [
 ]
 
 #: Names of the callbacks NS3LClassifier adds itself.
-_OWN = {"divergence", "progress", "lr_schedule", "network_negatives"}
+_OWN = {
+    "divergence",
+    "progress",
+    "lr_schedule",
+    "network_negatives",
+    "threshold_calibration",
+}
 
 
 class CosineDecay:
@@ -162,6 +170,59 @@ class NetworkFeatureNegatives(Callback):
         self.negatives_ = mask
         data.negatives = torch.from_numpy(mask)
         net.history.record("negatives_rebuilt", True)
+
+
+class CalibratedThreshold(Callback):
+    """Calibrate a threshold selector on the held-out labelled rows, every epoch.
+
+    At the start of each epoch the network being trained (in eval mode, no
+    gradients) gives its probabilities of the validation rows, labelled rows
+    it never trains on; ``selector.fit(proba, y)`` sets ``threshold_`` so that
+    at most ``wrong_negative_rate`` of such rows would have their true class
+    marked negative (split conformal, see
+    :class:`~sklearn_ns3l.selectors.ThresholdSelector`). The unlabelled
+    batches of the epoch are thresholded at it. Logged per epoch:
+    ``threshold`` and ``estimated_wrong_negative_rate`` (the held-out rows'
+    share below it).
+
+    What ``NS3LClassifier(selector=ThresholdSelector(wrong_negative_rate=a),
+    validation_fraction=f)`` trains with.
+
+    Parameters
+    ----------
+    selector : ThresholdSelector
+        With ``wrong_negative_rate`` set; the same object the training
+        thresholds the batches with.
+
+    References
+    ----------
+    Issue #14, part 3 (calibrated negatives for the threshold selector).
+    """
+
+    def __init__(self, selector):
+        self.selector = selector
+
+    def on_epoch_begin(self, net, dataset_valid=None, **kwargs):
+        if dataset_valid is None:
+            raise ValueError(
+                "CalibratedThreshold calibrates on held-out labelled rows, and "
+                "the net has none: set validation_fraction."
+            )
+        module = net.module_
+        training = module.training
+        module.eval()
+        proba = []
+        with torch.no_grad():
+            for X, _ in ValidationBatches(dataset_valid, net.batch_size):
+                proba.append(torch.softmax(net.infer(X), dim=1).cpu())
+        module.train(training)
+        proba = torch.cat(proba).double().numpy()
+        self.selector.fit(proba, dataset_valid.y.numpy())
+        net.history.record("threshold", self.selector.threshold_)
+        net.history.record(
+            "estimated_wrong_negative_rate",
+            self.selector.estimated_wrong_negative_rate_,
+        )
 
 
 class EpochProgress(Callback):

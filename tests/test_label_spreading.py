@@ -138,13 +138,13 @@ def test_calibration_ignores_T_and_a_larger_target_marks_more(digits):
 
 
 def test_conformal_threshold_is_the_jth_smallest_score():
-    from sklearn_ns3l.selectors._label_spreading import _conformal_threshold
+    from sklearn_ns3l.selectors._calibration import conformal_threshold
 
     scores = np.arange(1, 100) / 100  # m = 99
     # j = floor(0.1 * 100) = 10: the 10th smallest.
-    assert _conformal_threshold(scores, 0.1) == pytest.approx(0.10)
+    assert conformal_threshold(scores, 0.1) == pytest.approx(0.10)
     with pytest.warns(UserWarning, match="needs at least"):
-        assert _conformal_threshold(scores[:5], 0.1) == 0.0
+        assert conformal_threshold(scores[:5], 0.1) == 0.0
 
 
 def test_fixed_threshold_also_gets_a_held_out_estimate(digits):

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._memmap import validate_data_chunked
 from .._unlabelled import labelled_classes, split_labelled
 from ._base import _FLOATS, BaseStaticSelector
+from ._calibration import conformal_threshold
 from ._search import EXACT_INDEX, NearestRowsIndex
 
 __all__ = ["LabelSpreadingSelector", "spread_labels"]
@@ -384,7 +385,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
         if self.wrong_negative_rate is None:
             self.threshold_ = float(self.T)
         else:
-            self.threshold_ = _conformal_threshold(scores, self.wrong_negative_rate)
+            self.threshold_ = conformal_threshold(
+                scores, self.wrong_negative_rate, stacklevel=4
+            )
         self.estimated_wrong_negative_rate_ = (
             float(np.mean(scores < self.threshold_)) if len(scores) else float("nan")
         )
@@ -525,18 +528,3 @@ def _held_out_scores(S, codes, n_classes, n_folds, spread, random_state):
         reached = F[rows].sum(axis=1) > 0
         scores[held] = np.where(reached, F[rows, codes[rows]], np.inf)
     return scores, n_folds
-
-
-def _conformal_threshold(scores: np.ndarray, rate: float) -> float:
-    """``s_(j)``, ``j = floor(rate * (m + 1))``; 0 (no negatives) when j is 0."""
-    j = math.floor(rate * (len(scores) + 1))
-    if j == 0:
-        warnings.warn(
-            f"wrong_negative_rate={rate} needs at least {math.ceil(1 / rate) - 1} "
-            f"labelled rows to calibrate on, got {len(scores)}; no class is "
-            "marked negative.",
-            UserWarning,
-            stacklevel=5,
-        )
-        return 0.0
-    return float(np.partition(scores, j - 1)[j - 1])
