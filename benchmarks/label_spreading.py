@@ -2,7 +2,8 @@
 
 Part (a), Fashion-MNIST's 60,000 training images (784 features scaled to
 [0, 1], float32) with ``--labels-per-class`` labels kept (default 200, 2,000
-in all): ``LabelSpreadingSelector(n_neighbors=k, alpha=a).fit(X, y)`` (exact
+in all): ``LabelSpreadingSelector(n_neighbors=k, alpha=a,
+wrong_negative_rate=0.02, calibration="rows").fit(X, y)`` (exact
 FAISS search, the spreading, the cross-fitted diagnostic) against
 ``sklearn.semi_supervised.LabelSpreading(kernel="knn", n_neighbors=k,
 alpha=a).fit(X, y)`` on the same rows, timed in turn (``--repeats`` rounds,
@@ -54,6 +55,11 @@ from _common import REPO, fashion_mnist_path, run_part_in_child, summary, write_
 
 N_FEATURES = 784
 N_CLASSES = 10
+# The calibration of the committed results (the default until the criterion
+# changed, docs/results.md "What the calibration bounds"): at most 2 % of
+# the rows with their true class marked, which the tables' wrong-negative
+# rates (shares of pool rows) are measured against.
+ROWS_2 = dict(wrong_negative_rate=0.02, calibration="rows")
 
 
 def peak_rss_mib() -> float:
@@ -96,7 +102,7 @@ def part_sklearn(args) -> dict:
     for r in range(args.repeats):
         for name in ("ours", "sklearn")[:: 1 if r % 2 == 0 else -1]:
             if name == "ours":
-                model = LabelSpreadingSelector(k, alpha=alpha, random_state=0)
+                model = LabelSpreadingSelector(k, alpha=alpha, **ROWS_2, random_state=0)
             else:
                 model = LabelSpreading(kernel="knn", n_neighbors=k, alpha=alpha)
             times[name].append(timed_fit(model, X, y_hidden))
@@ -142,6 +148,7 @@ def part_sklearn(args) -> dict:
             alpha=alpha,
             index=index,
             nprobe=int(nprobe) if nprobe else None,
+            **ROWS_2,
             random_state=0,
         )
         seconds = timed_fit(model, X, y_hidden)
@@ -249,6 +256,7 @@ def part_memmap(args) -> dict:
             alpha=args.alpha,
             index=args.index,
             nprobe=args.nprobe,
+            **ROWS_2,
             random_state=0,
         )
         fit_time = timed_fit(selector, X, y_hidden)

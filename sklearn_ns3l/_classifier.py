@@ -90,9 +90,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     adds ``-log(1 - sum_{k in N(u)} p_k(u))`` to the loss, weighted by
     ``ns_weight`` with a ramp-up. By default ``N(u)`` holds the classes whose
     probability after label spreading over a k-nearest-neighbour graph of
-    the rows is below a threshold calibrated to mark a row's true class for
-    at most 2 % of held-out labelled rows
-    (:class:`~sklearn_ns3l.selectors.LabelSpreadingSelector`); for images the
+    the rows is below a threshold calibrated on held-out labelled rows, the
+    largest at which at most 5 % of their negative labels are their true
+    class (:class:`~sklearn_ns3l.selectors.LabelSpreadingSelector`); for images the
     graph is built on the CNN's own features after a warm-up, at a fixed
     threshold (``selector_features``); the paper's
     rule, ``selector="threshold"``, takes the classes whose probability

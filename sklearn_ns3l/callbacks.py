@@ -183,7 +183,11 @@ class CalibratedThreshold(Callback):
     :class:`~sklearn_ns3l.selectors.ThresholdSelector`). The unlabelled
     batches of the epoch are thresholded at it. Logged per epoch:
     ``threshold`` and ``estimated_wrong_negative_rate`` (the held-out rows'
-    share below it).
+    share below it). The batches are thresholded on training-mode
+    probabilities (dropout, augmentation) of a network that moves during
+    the epoch, so the rate is a target there, not a bound. With
+    ``EarlyStopping(load_best=True)`` the selector keeps the last epoch's
+    threshold, not the restored epoch's.
 
     What ``NS3LClassifier(selector=ThresholdSelector(wrong_negative_rate=a),
     validation_fraction=f)`` trains with.
@@ -212,11 +216,20 @@ class CalibratedThreshold(Callback):
         training = module.training
         module.eval()
         proba = []
-        with torch.no_grad():
-            for X, _ in ValidationBatches(dataset_valid, net.batch_size):
-                proba.append(torch.softmax(net.infer(X), dim=1).cpu())
-        module.train(training)
+        try:
+            with torch.no_grad():
+                for X, _ in ValidationBatches(dataset_valid, net.batch_size):
+                    proba.append(torch.softmax(net.infer(X), dim=1).cpu())
+        finally:
+            module.train(training)
         proba = torch.cat(proba).double().numpy()
+        if not np.isfinite(proba).all():
+            raise ValueError(
+                f"At the start of epoch {len(net.history)} the network's "
+                "probabilities of the held-out rows are not finite (NaN or "
+                "inf): training diverged, so the threshold cannot be "
+                "calibrated. Try a smaller lr."
+            )
         self.selector.fit(proba, dataset_valid.y.numpy())
         net.history.record("threshold", self.selector.threshold_)
         net.history.record(

@@ -106,14 +106,14 @@ def test_unreached_rows_get_no_negatives():
     assert (selector.label_distributions_[6:] == 0).all()
 
 
-def test_calibrated_threshold_keeps_wrong_negatives_near_target(digits):
+def test_rows_calibration_keeps_wrong_rows_near_target(digits):
     X, y_true, _ = digits
     target = 0.03
     true_rates, held_out = [], []
     for seed in range(4):
         y = hide_labels(y_true, 10, random_state=seed)
         selector = LabelSpreadingSelector(
-            wrong_negative_rate=target, random_state=seed
+            wrong_negative_rate=target, calibration="rows", random_state=seed
         ).fit(X, y)
         held_out.append(selector.estimated_wrong_negative_rate_)
         pool = y == -1
@@ -128,13 +128,98 @@ def test_calibrated_threshold_keeps_wrong_negatives_near_target(digits):
 
 def test_calibration_ignores_T_and_a_larger_target_marks_more(digits):
     X, _, y = digits
-    low = LabelSpreadingSelector(wrong_negative_rate=0.02, T=0.5, random_state=0)
-    high = LabelSpreadingSelector(wrong_negative_rate=0.2, T=0.5, random_state=0)
+    # On digits the negatives' bound certifies every threshold: the rows'.
+    low, high = (
+        LabelSpreadingSelector(
+            wrong_negative_rate=rate, T=0.5, calibration="rows", random_state=0
+        )
+        for rate in (0.02, 0.2)
+    )
     low.fit(X, y)
     high.fit(X, y)
     assert low.threshold_ < high.threshold_
     assert 0.5 not in (low.threshold_, high.threshold_)
     assert low.negatives_.sum() <= high.negatives_.sum()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    m=st.integers(1, 60),
+    n_classes=st.integers(2, 5),
+    rate=st.floats(0.01, 0.5),
+)
+def test_false_discovery_threshold_is_the_largest_that_qualifies(
+    seed, m, n_classes, rate
+):
+    from sklearn_ns3l.selectors._label_spreading import (
+        _false_discovery_threshold,
+        _negatives,
+    )
+
+    rng = np.random.default_rng(seed)
+    F = rng.dirichlet(np.ones(n_classes), size=m).round(2)  # ties on purpose
+    codes = rng.integers(0, n_classes, size=m)
+
+    def qualifies(t):
+        marked = _negatives(F, t)
+        wrong = marked[np.arange(m), codes].sum()
+        return marked.sum() > 0 and wrong + 1 <= rate * marked.sum()
+
+    found = _false_discovery_threshold(F, codes, rate)
+    # Brute force over every threshold that changes the mask, and 1.
+    candidates = [t for t in [*np.unique(F), 1.0] if qualifies(t)]
+    assert found == (max(candidates) if candidates else 0.0)
+
+
+def test_calibrating_wrong_negatives_bounds_their_share_on_held_out_rows(digits):
+    X, y_true, y = digits
+    selector = LabelSpreadingSelector(
+        wrong_negative_rate=0.05, calibration="negatives", random_state=0
+    ).fit(X, y)
+    assert 0 < selector.threshold_ <= 1
+    assert selector.estimated_wrong_negative_rate_ <= 0.05
+    pool = y == -1
+    marked = selector.negatives_[pool]
+    wrong = marked[np.arange(pool.sum()), y_true[pool]].sum()
+    assert marked.sum() > 0 and wrong / marked.sum() <= 0.05
+    # One label per class: no row to hold out, so no negatives.
+    y_one = hide_labels(y_true, 1, random_state=0)
+    one = LabelSpreadingSelector(
+        wrong_negative_rate=0.02, calibration="negatives", random_state=0
+    )
+    with pytest.warns(UserWarning, match="no class is marked negative"):
+        one.fit(X, y_one)
+    assert one.threshold_ == 0 and not one.negatives_.any()
+
+
+@pytest.mark.parametrize("calibration", ["rows", "negatives"])
+def test_calibration_warnings_point_at_the_users_line(digits, calibration):
+    # The same warning is raised from fit and from inside NS3LClassifier.fit,
+    # at different depths; both name this file.
+    X, y_true, _ = digits
+    y_one = hide_labels(y_true, 1, random_state=0)  # nothing to hold out
+    selector = LabelSpreadingSelector(calibration=calibration)
+    with pytest.warns(UserWarning, match="no class is marked negative") as fit:
+        selector.fit(X, y_one)
+    clf = NS3LClassifier(selector, max_epochs=1)
+    with pytest.warns(UserWarning, match="no class is marked negative") as inside:
+        clf.fit((X / 16).astype(np.float32), y_one)
+    for record in (fit, inside):
+        assert {w.filename for w in record} == {__file__}
+
+
+def test_search_parameters_reach_indexes_inside_wrappers():
+    import faiss
+
+    for factory in ("HNSW32,RFlat", "PCA16,HNSW8"):
+        index = faiss.index_factory(32, factory)
+        _search._tune_search(index)
+        inner = faiss.downcast_index(index)
+        while not hasattr(inner, "hnsw"):
+            wrapped = getattr(inner, "base_index", None) or inner.index
+            inner = faiss.downcast_index(wrapped)
+        assert inner.hnsw.efSearch == _search._HNSW_EF_SEARCH
 
 
 def test_conformal_threshold_is_the_jth_smallest_score():
@@ -164,8 +249,9 @@ def test_calibration_uses_fewer_folds_for_poorly_labelled_classes(digits):
     assert three.n_folds_ == 3 and np.isfinite(three.estimated_wrong_negative_rate_)
     # One labelled row in a class: nothing to hold out, so no negatives.
     y_one = hide_labels(y_true, 1, random_state=0)
+    rows = LabelSpreadingSelector(wrong_negative_rate=0.05, calibration="rows")
     with pytest.warns(UserWarning, match="no class is marked negative"):
-        one = LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y_one)
+        one = rows.fit(X, y_one)
     assert one.threshold_ == 0 and not one.negatives_.any()
 
 
@@ -298,6 +384,7 @@ def test_inside_ns3l_classifier_by_name_and_by_object(digits):
     [
         {"alpha": 0.0},
         {"alpha": 1.0},
+        {"calibration": "labels"},
         {"wrong_negative_rate": 0.0},
         {"wrong_negative_rate": 1.0},
         {"T": 0.0},

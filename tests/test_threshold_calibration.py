@@ -60,6 +60,22 @@ def test_fixed_T_is_the_papers_rule_fitted_or_not():
     np.testing.assert_array_equal(selector.transform(proba), expected)
 
 
+def test_set_params_after_fit_takes_effect():
+    proba = np.array([[0.9, 0.07, 0.03]])
+    selector = ThresholdSelector(T=0.05).fit(proba)
+    selector.set_params(T=0.5)
+    np.testing.assert_array_equal(selector.transform(proba), [[False, True, True]])
+    calibrated = ThresholdSelector(wrong_negative_rate=0.05)
+    calibrated.fit(np.tile([[0.9, 0.05, 0.05]], (19, 1)), np.zeros(19, dtype=int))
+    calibrated.set_params(wrong_negative_rate=None, T=0.01)
+    assert not calibrated.transform(proba).any()
+
+
+def test_only_a_calibrated_threshold_requires_fit():
+    assert not ThresholdSelector().__sklearn_tags__().requires_fit
+    assert ThresholdSelector(wrong_negative_rate=0.1).__sklearn_tags__().requires_fit
+
+
 def test_calibrated_threshold_replaces_T():
     held_out = np.tile([0.6, 0.3, 0.1], (19, 1))
     held_out[0] = [0.3, 0.6, 0.1]
@@ -149,11 +165,12 @@ def test_classifier_calibrates_at_each_epoch_on_the_held_out_rows(digits):
     # The network at the end of epoch e is the one epoch e + 1 calibrates on.
     m = len(probe.y)
     j = math.floor(rate * (m + 1))
+    estimates = clf.history_[:, "estimated_wrong_negative_rate"]
     for e in range(3):
         scores = probe.proba[e][np.arange(m), probe.y]
         assert thresholds[e + 1] == pytest.approx(np.sort(scores)[j - 1], rel=1e-5)
+        assert estimates[e + 1] == np.mean(scores < thresholds[e + 1])
     assert clf.selector_.threshold_ == thresholds[-1]
-    assert all(0 <= r <= rate for r in clf.history_[:, "estimated_wrong_negative_rate"])
 
 
 def test_a_larger_rate_marks_more_negatives_in_training(digits):
@@ -170,6 +187,27 @@ def test_a_larger_rate_marks_more_negatives_in_training(digits):
         return np.mean(clf.history_[:, "negatives_per_sample"])
 
     assert negatives(0.5) > negatives(0.05)
+
+
+class _NaNNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.linear(x.flatten(1)) * float("nan")
+
+
+def test_non_finite_held_out_probabilities_are_a_clear_error(digits):
+    X, y = digits
+    clf = NS3LClassifier(
+        ThresholdSelector(wrong_negative_rate=0.1),
+        module=_NaNNet(),
+        validation_fraction=0.25,
+        max_epochs=2,
+    )
+    with pytest.raises(ValueError, match="not finite .* training diverged"):
+        clf.fit(X, y)
 
 
 @pytest.mark.parametrize("fraction", [None, 0.1])

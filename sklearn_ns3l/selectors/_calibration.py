@@ -9,16 +9,15 @@ most the target share of such scores fall.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
+
+from .._warnings import warn_user
 
 __all__ = ["conformal_threshold"]
 
 
-def conformal_threshold(
-    scores: np.ndarray, rate: float, *, stacklevel: int = 2
-) -> float:
+def conformal_threshold(scores: np.ndarray, rate: float) -> float:
     """``s_(j)``, the ``j``-th smallest score, ``j = floor(rate * (m + 1))``.
 
     With ``m`` held-out scores, a new score exchangeable with them is below
@@ -31,8 +30,6 @@ def conformal_threshold(
         Each held-out row's probability of its true class.
     rate : float
         Target rate of wrong negatives, in (0, 1).
-    stacklevel : int, default=2
-        Of the warning, so that it points at the user's call.
 
     Returns
     -------
@@ -42,12 +39,10 @@ def conformal_threshold(
     """
     j = math.floor(rate * (len(scores) + 1))
     if j == 0:
-        warnings.warn(
+        warn_user(
             f"wrong_negative_rate={rate} needs at least {math.ceil(1 / rate) - 1} "
             f"labelled rows to calibrate on, got {len(scores)}; no class is "
-            "marked negative.",
-            UserWarning,
-            stacklevel=stacklevel + 1,
+            "marked negative."
         )
         return 0.0
     return float(np.partition(scores, j - 1)[j - 1])

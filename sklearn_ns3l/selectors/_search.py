@@ -489,12 +489,19 @@ def _tune_search(index) -> None:
     ivf = faiss.try_extract_index_ivf(index)
     if ivf is not None:
         ivf.nprobe = min(ivf.nlist, max(8, ivf.nlist // _IVF_PROBE_FRACTION))
-    hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
-    if hnsw is not None:
-        hnsw.efSearch = max(hnsw.efSearch, _HNSW_EF_SEARCH)
-    refine = faiss.downcast_index(index)
-    if isinstance(refine, faiss.IndexRefine):
-        refine.k_factor = max(refine.k_factor, _REFINE_K_FACTOR)
+    # Through the wrappers ("PCA64,HNSW32", "HNSW32,RFlat") to the inner index.
+    inner = faiss.downcast_index(index)
+    while inner is not None:
+        hnsw = getattr(inner, "hnsw", None)
+        if hnsw is not None:
+            hnsw.efSearch = max(hnsw.efSearch, _HNSW_EF_SEARCH)
+        if isinstance(inner, faiss.IndexRefine):
+            inner.k_factor = max(inner.k_factor, _REFINE_K_FACTOR)
+            inner = faiss.downcast_index(inner.base_index)
+        elif isinstance(inner, faiss.IndexPreTransform):
+            inner = faiss.downcast_index(inner.index)
+        else:
+            inner = None
 
 
 def _reason(exc: RuntimeError) -> str:

@@ -29,7 +29,11 @@ class ThresholdSelector(BaseProbabilitySelector):
     that share of such rows would have their true class marked negative.
     Inside the classifier this needs ``validation_fraction``; the threshold
     is calibrated again at the start of every epoch, on the held-out rows'
-    probabilities under the current network.
+    probabilities under the current network. The guarantee is for those
+    probabilities (eval mode, no augmentation); the unlabelled batches are
+    thresholded on the training forward pass (dropout, batch statistics,
+    augmentation) of a network that moves during the epoch, so inside
+    training the rate is a target, not a bound.
 
     Parameters
     ----------
@@ -150,20 +154,27 @@ class ThresholdSelector(BaseProbabilitySelector):
         return self
 
     def mask_from_proba(self, proba):
-        """``proba < threshold_`` (``T`` until fitted) for a numpy array or tensor.
+        """``proba < T``, or ``proba < threshold_`` once calibrated (array or tensor).
 
         Called on every unlabelled batch, so it does no validation.
         """
+        if self.wrong_negative_rate is None:
+            # T as it is now, whatever an earlier fit stored.
+            return proba < self.T
         threshold = getattr(self, "threshold_", None)
         if threshold is None:
-            if self.wrong_negative_rate is not None:
-                raise NotFittedError(
-                    f"ThresholdSelector(wrong_negative_rate={self.wrong_negative_rate})"
-                    " has no calibrated threshold yet: call fit(proba, y) with "
-                    "held-out rows first."
-                )
-            threshold = self.T
+            raise NotFittedError(
+                f"ThresholdSelector(wrong_negative_rate={self.wrong_negative_rate})"
+                " has no calibrated threshold yet: call fit(proba, y) with "
+                "held-out rows first."
+            )
         return proba < threshold
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A calibrated threshold exists only after fit.
+        tags.requires_fit = self.wrong_negative_rate is not None
+        return tags
 
 
 def _true_class_scores(X: np.ndarray, y) -> np.ndarray:
