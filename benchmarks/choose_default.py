@@ -43,10 +43,11 @@ row's true class (*wrong*) and their mean count per pool row.
 ``network``: the same idea inside one fit, as the package does it
 (``selector_features="network"``: 5 supervised epochs, then the negatives from
 the network's features, rebuilt every 5 epochs, at the fixed ``T = 0.01``),
-against the supervised network and the input graph (the calibrated default of
-feature vectors): digits as 64 features and as 8x8 images on the development
-seeds 10, 11, 12, and Fashion-MNIST on the development splits 100 and 101 at
-10 and 20 epochs. This chose ``selector_features="auto"``.
+against the supervised network and the input graph (then the calibrated
+default of feature vectors, rows 2 %): digits as 64 features and as 8x8
+images on the development seeds 10, 11, 12, and Fashion-MNIST on the
+development splits 100 and 101 at 10 and 20 epochs. This chose
+``selector_features="auto"``.
 
 ``calibration``: issue #14's part 3 for the threshold rule,
 ``ThresholdSelector(wrong_negative_rate=a)`` calibrated on held-out labelled

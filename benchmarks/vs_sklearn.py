@@ -441,11 +441,11 @@ METHODS = (
         selector=True,
         note="`NS3LClassifier()` as it is by default: label-spreading "
         "negatives (k = 7 graph, alpha = 0.2); for feature vectors the graph "
-        "on the inputs, below a threshold cross-fitted for 2 % wrong "
-        "negatives; for images (the CNN) the graph on the network's "
-        "penultimate features after a 5-epoch warm-up, rebuilt every 5, at "
-        "T = 0.01; 50 epochs of at least 20 steps, the learning rate decayed "
-        "to 0.",
+        "on the inputs, below the largest threshold whose cross-fitted "
+        "negatives are at most 5 % wrong; for images (the CNN) the graph on "
+        "the network's penultimate features after a 5-epoch warm-up, rebuilt "
+        "every 5, at T = 0.01; 50 epochs of at least 20 steps, the learning "
+        "rate decayed to 0.",
     ),
     Method(
         "NS3L threshold T = 0.4/K",

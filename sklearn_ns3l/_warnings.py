@@ -14,8 +14,8 @@ import warnings
 __all__ = ["warn_user"]
 
 # Frames of these packages are skipped: scikit-learn's _fit_context wraps
-# fit, skorch calls callbacks.
-_INTERNAL = ("sklearn_ns3l", "sklearn", "skorch")
+# fit, skorch calls callbacks, joblib runs GridSearchCV's fits.
+_INTERNAL = ("sklearn_ns3l", "sklearn", "skorch", "joblib")
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:

@@ -83,9 +83,9 @@ def test_no_negative_on_the_pool_trains_the_supervised_twin(digits):
     noise of batching a pool for nothing (dropout draws on unlabelled rows).
     """
     X, y = digits
-    # 3 labels per class: too few to calibrate wrong_negative_rate=0.02 on,
-    # so label spreading marks no class negative.
-    y_semi = hide_labels(y[:400], 3, random_state=0)
+    # 1 label per class: no labelled row can be held out to calibrate on, so
+    # label spreading marks no class negative.
+    y_semi = hide_labels(y[:400], 1, random_state=0)
     params = dict(max_epochs=4, batch_size=32, random_state=0)
     twin = NS3LClassifier(selector=None, **params).fit(X[:400], y_semi)
     with pytest.warns(UserWarning, match="marked no negative label on the pool"):
@@ -98,9 +98,10 @@ def test_no_negative_on_the_pool_trains_the_supervised_twin(digits):
 def test_the_twin_holds_with_a_validation_split(digits):
     """The selector's seed is drawn whatever the selector: same validation rows."""
     X, y = digits
-    y_semi = hide_labels(y[:400], 3, random_state=0)
+    # Half of 2 labels per class held out: 1 per class to train (and spread).
+    y_semi = hide_labels(y[:400], 2, random_state=0)
     params = dict(max_epochs=3, batch_size=32, random_state=0)
-    params["validation_fraction"] = 0.34
+    params["validation_fraction"] = 0.5
     twin = NS3LClassifier(selector=None, **params).fit(X[:400], y_semi)
     with pytest.warns(UserWarning, match="marked no negative label"):
         clf = NS3LClassifier("label_spreading", **params).fit(X[:400], y_semi)
@@ -109,7 +110,7 @@ def test_the_twin_holds_with_a_validation_split(digits):
 
 def test_a_companion_still_reads_the_pool_without_negatives(digits):
     X, y = digits
-    y_semi = hide_labels(y[:400], 3, random_state=0)
+    y_semi = hide_labels(y[:400], 1, random_state=0)
     with pytest.warns(UserWarning, match="marked no negative label"):
         clf = NS3LClassifier(
             "label_spreading", companion="vat", max_epochs=2, random_state=0

@@ -117,8 +117,16 @@ def test_calibration_needs_the_true_columns_of_every_row(y, match):
 
 
 def test_an_uncalibrated_rate_refuses_to_transform():
-    with pytest.raises(NotFittedError, match="no calibrated threshold"):
+    with pytest.raises(NotFittedError, match="no threshold calibrated"):
         ThresholdSelector(wrong_negative_rate=0.1).transform([[0.5, 0.5]])
+    # A fit for the fixed T, or for another rate, is not a calibration for it.
+    fixed = ThresholdSelector(T=0.3).fit([[0.5, 0.5]])
+    with pytest.raises(NotFittedError, match="no threshold calibrated"):
+        fixed.set_params(wrong_negative_rate=0.1).transform([[0.5, 0.5]])
+    held_out = np.tile([[0.9, 0.1]], (19, 1))
+    other = ThresholdSelector(wrong_negative_rate=0.1).fit(held_out, np.zeros(19, int))
+    with pytest.raises(NotFittedError, match="no threshold calibrated"):
+        other.set_params(wrong_negative_rate=0.2).transform([[0.5, 0.5]])
 
 
 # --- inside NS3LClassifier -------------------------------------------------

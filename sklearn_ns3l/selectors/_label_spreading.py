@@ -78,7 +78,10 @@ class LabelSpreadingSelector(BaseStaticSelector):
         the negative labels that are a row's true class (the false discovery
         proportion), estimated on the held-out rows; the largest threshold
         whose estimate is at most the target is taken, and none (no
-        negatives) if no threshold qualifies. ``"rows"``: the share of rows
+        negatives) if no threshold qualifies; as the estimate is
+        ``(wrong + 1) / marked``, at least ``1 / wrong_negative_rate`` held-out
+        negatives are needed (20 at 5 %: a binary problem needs 20 labelled
+        rows). ``"rows"``: the share of rows
         whose true class is marked negative (split conformal, see Notes).
         The default (5 % of the negatives) was chosen on the peer
         benchmark's data sets with development splits it does not score,
@@ -138,10 +141,13 @@ class LabelSpreadingSelector(BaseStaticSelector):
     threshold_ : float
         The threshold applied: ``T``, or the calibrated one.
     estimated_wrong_negative_rate_ : float
-        Fraction of labelled rows, each spread with its fold's labels hidden,
-        whose true class is below ``threshold_`` (with
-        ``calibration="negatives"``: fraction of those rows' negatives that
-        are their true class); NaN when a class has a single labelled row.
+        The share ``calibration`` names, measured on the labelled rows, each
+        spread with its fold's labels hidden, at ``threshold_`` (for a fixed
+        ``T`` too): with ``"negatives"`` the fraction of their negative labels
+        that are their true class (the plain share, without the ``+ 1`` of
+        the choice; NaN when none is marked), with ``"rows"`` the fraction of
+        rows whose true class is below ``threshold_``. NaN when a class has a
+        single labelled row.
     n_neighbors_ : int
         Neighbours per row of the graph: ``n_neighbors``, or the number of
         rows where ``pool_negatives`` (inside ``NS3LClassifier``) met fewer
@@ -421,8 +427,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
                 warn_user(
                     f"wrong_negative_rate={rate}: no threshold keeps the held-out "
                     f"negatives of the {len(held_out)} labelled rows (in "
-                    f"{self.n_folds_} folds) below that share of wrong ones; no "
-                    "class is marked negative."
+                    f"{self.n_folds_} folds) below that share of wrong ones (the "
+                    f"estimate needs at least {math.ceil(1 / rate)} held-out "
+                    "negatives); no class is marked negative."
                 )
         if len(scores) == 0:
             self.estimated_wrong_negative_rate_ = float("nan")

@@ -138,6 +138,7 @@ class ThresholdSelector(BaseProbabilitySelector):
         """
         self._validate_params()
         X = validate_data(self, X, dtype=_FLOATS)
+        self._calibrated_for = self.wrong_negative_rate
         self.threshold_ = float(self.T)
         self.estimated_wrong_negative_rate_ = float("nan")
         if self.wrong_negative_rate is None:
@@ -161,14 +162,14 @@ class ThresholdSelector(BaseProbabilitySelector):
         if self.wrong_negative_rate is None:
             # T as it is now, whatever an earlier fit stored.
             return proba < self.T
-        threshold = getattr(self, "threshold_", None)
-        if threshold is None:
+        # A threshold fitted for another rate (or for the fixed T) is stale.
+        if getattr(self, "_calibrated_for", None) != self.wrong_negative_rate:
             raise NotFittedError(
                 f"ThresholdSelector(wrong_negative_rate={self.wrong_negative_rate})"
-                " has no calibrated threshold yet: call fit(proba, y) with "
-                "held-out rows first."
+                " has no threshold calibrated for that rate: call fit(proba, y) "
+                "with held-out rows first."
             )
-        return proba < threshold
+        return proba < self.threshold_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
