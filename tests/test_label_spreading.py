@@ -443,7 +443,7 @@ def test_too_large_for_exact_search_names_the_compressed_index(digits, monkeypat
     with pytest.raises(MemoryError, match=r"index='IVF1024,PQ16'"):
         LabelSpreadingSelector().fit(X, y)
     # The compressed index reads blocks and does not need the rows in memory.
-    LabelSpreadingSelector(index="IVF8,PQ8", random_state=0).fit(X, y)
+    LabelSpreadingSelector(index="IVF8,PQ8x4", random_state=0).fit(X, y)
 
 
 def test_labels_of_fewer_than_two_classes_are_refused(digits):
