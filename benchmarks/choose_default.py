@@ -73,7 +73,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import fashion_mnist_path
+from _common import ROWS_2, fashion_mnist_path
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -81,18 +81,16 @@ from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, ThresholdSelect
 from sklearn_ns3l._networks import penultimate_features
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
-# The default before "What the calibration bounds" (docs/results.md): at most
-# 2 % of the rows with their true class marked. The experiments that chose
-# against it, or on top of it, keep it explicit.
-ROWS_2 = dict(wrong_negative_rate=0.02, calibration="rows")
+
+def _digits_train_test(seed: int):
+    """Digits as 64 features in [0, 1], split 70/30: ``X_tr, X_te, y_tr, y_te``."""
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
 
 
 def digits_split(seed: int, per_class: int):
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16).astype(np.float32)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
+    X_tr, X_te, y_tr, y_te = _digits_train_test(seed)
     rng = np.random.default_rng(seed)
     labelled = np.concatenate(
         [
@@ -473,7 +471,7 @@ def pseudo_labels() -> None:
 
     for seed in (10, 11, 12):
         X_tr, y_semi, X_te, y_te = digits_split(seed, 10)
-        y_true = _digits_train_labels(seed)
+        y_true = _digits_train_test(seed)[2]
         selector = LabelSpreadingSelector(T=0.01, wrong_negative_rate=None)
         selector.fit(X_tr, y_semi)
         spread = selector.classes_[selector.label_distributions_.argmax(axis=1)]
@@ -491,13 +489,6 @@ def pseudo_labels() -> None:
             f"LabelSpreading(knn) {100 * peer.score(X_te, y_te):.2f}",
             flush=True,
         )
-
-
-def _digits_train_labels(seed: int) -> np.ndarray:
-    """The true labels of ``digits_split(seed, ...)``'s training rows."""
-    X, y = load_digits(return_X_y=True)
-    _, _, y_tr, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    return y_tr
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
@@ -55,6 +54,7 @@ from .selectors import (
     ThresholdSelector,
     make_selector,
 )
+from .selectors._calibration import min_calibration_rows
 from .unlabelled_terms import (
     COMPANIONS,
     BaseUnlabelledTerm,
@@ -632,7 +632,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         ):
             return False
         rate = selector.wrong_negative_rate
-        needed = math.ceil(1 / rate) - 1
+        needed = min_calibration_rows(rate)
         held_out = 0 if valid is None else len(valid)
         if held_out < needed:
             raise ValueError(

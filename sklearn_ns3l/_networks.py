@@ -16,6 +16,7 @@ __all__ = [
     "Dropout",
     "SmallCNN",
     "build_module",
+    "evaluating",
     "penultimate_features",
     "resolve_image_shape",
     "seeded_global_rng",
@@ -159,6 +160,18 @@ def last_linear(module: nn.Module) -> nn.Linear | None:
     return linear[-1] if linear else None
 
 
+@contextmanager
+def evaluating(module: nn.Module):
+    """``module`` in eval mode without gradients, put back in its mode after."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
+
+
 def penultimate_features(module: nn.Module, batches, device="cpu") -> np.ndarray:
     """The network's penultimate-layer features: the input of its last linear layer.
 
@@ -193,15 +206,12 @@ def penultimate_features(module: nn.Module, batches, device="cpu") -> np.ndarray
     hook = output_layer.register_forward_hook(
         lambda _m, inputs, _out: seen.append(inputs[0].detach().float().cpu())
     )
-    was_training = module.training
-    module.eval()
     try:
-        with torch.no_grad():
+        with evaluating(module):
             for batch in batches:
                 module(batch.to(device))
     finally:
         hook.remove()
-        module.train(was_training)
     return torch.cat(seen).flatten(1).numpy()
 
 

@@ -16,7 +16,7 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
 from ._batching import ValidationBatches
-from ._networks import penultimate_features
+from ._networks import evaluating, penultimate_features
 
 __all__ = [
     "CalibratedThreshold",
@@ -212,16 +212,10 @@ class CalibratedThreshold(Callback):
                 "CalibratedThreshold calibrates on held-out labelled rows, and "
                 "the net has none: set validation_fraction."
             )
-        module = net.module_
-        training = module.training
-        module.eval()
         proba = []
-        try:
-            with torch.no_grad():
-                for X, _ in ValidationBatches(dataset_valid, net.batch_size):
-                    proba.append(torch.softmax(net.infer(X), dim=1).cpu())
-        finally:
-            module.train(training)
+        with evaluating(net.module_):
+            for X, _ in ValidationBatches(dataset_valid, net.batch_size):
+                proba.append(torch.softmax(net.infer(X), dim=1).cpu())
         proba = torch.cat(proba).double().numpy()
         if not np.isfinite(proba).all():
             raise ValueError(

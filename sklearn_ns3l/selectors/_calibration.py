@@ -14,7 +14,15 @@ import numpy as np
 
 from .._warnings import warn_user
 
-__all__ = ["conformal_threshold"]
+__all__ = ["conformal_threshold", "min_calibration_rows"]
+
+
+def min_calibration_rows(rate: float) -> int:
+    """Held-out rows :func:`conformal_threshold` needs for any negative at ``rate``.
+
+    ``floor(rate * (m + 1)) >= 1`` exactly when ``m >= ceil(1 / rate) - 1``.
+    """
+    return math.ceil(1 / rate) - 1
 
 
 def conformal_threshold(scores: np.ndarray, rate: float) -> float:
@@ -40,7 +48,7 @@ def conformal_threshold(scores: np.ndarray, rate: float) -> float:
     j = math.floor(rate * (len(scores) + 1))
     if j == 0:
         warn_user(
-            f"wrong_negative_rate={rate} needs at least {math.ceil(1 / rate) - 1} "
+            f"wrong_negative_rate={rate} needs at least {min_calibration_rows(rate)} "
             f"labelled rows to calibrate on, got {len(scores)}; no class is "
             "marked negative."
         )

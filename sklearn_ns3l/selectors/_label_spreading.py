@@ -565,8 +565,9 @@ def _negatives(proba: np.ndarray, threshold: float) -> np.ndarray:
 def _held_out_scores(S, codes, n_classes, n_folds, spread, random_state):
     """Spread probability of the true class of each labelled row, its fold hidden.
 
-    Returns the scores (``inf`` for rows the labels did not reach) and the
-    folds used; none (an empty array, 0) when ``n_folds < 2``.
+    Returns the scores (``inf`` for rows the labels did not reach), the
+    held-out distributions they are read from (one row per labelled row) and
+    the folds used; none (empty arrays, 0) when ``n_folds < 2``.
     """
     labelled = np.flatnonzero(codes >= 0)
     held_out = np.zeros((len(labelled), n_classes))
@@ -574,16 +575,15 @@ def _held_out_scores(S, codes, n_classes, n_folds, spread, random_state):
         return np.empty(0), held_out[:0], 0
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-    scores = np.empty(len(labelled))
     for _, held in folds.split(labelled, codes[labelled]):
         rows = labelled[held]
         hidden = codes.copy()
         hidden[rows] = -1
         F, _ = spread(S, hidden, n_classes)
         held_out[held] = F[rows]
-        reached = F[rows].sum(axis=1) > 0
-        scores[held] = np.where(reached, F[rows, codes[rows]], np.inf)
-    return scores, held_out, n_folds
+    reached = held_out.sum(axis=1) > 0
+    true_class = held_out[np.arange(len(labelled)), codes[labelled]]
+    return np.where(reached, true_class, np.inf), held_out, n_folds
 
 
 def _false_discovery_threshold(held_out, codes, rate: float) -> float:
