@@ -3,6 +3,7 @@
 from ._classifier import NS3LClassifier
 from ._fork import register_fork_hooks
 from ._loss import ns3l_loss
+from ._negative_label_quality import NegativeLabelQuality, negative_label_quality
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._scoring import labelled_accuracy_score, labelled_accuracy_scorer
 from .plotting import plot_history
@@ -30,6 +31,7 @@ __all__ = [
     "BaseUnlabelledTerm",
     "LabelSpreadingSelector",
     "NS3LClassifier",
+    "NegativeLabelQuality",
     "NearestNeighbourSelector",
     "NegativeSamplingTerm",
     "OracleSelector",
@@ -41,6 +43,7 @@ __all__ = [
     "WeightedTerm",
     "labelled_accuracy_score",
     "labelled_accuracy_scorer",
+    "negative_label_quality",
     "ns3l_loss",
     "plot_history",
 ]

@@ -300,9 +300,10 @@ class SequentialBatches:
                 padded = np.zeros((self.batch_size, *chunk.shape[1:]), np.float32)
                 padded[:n_rows] = chunk
                 chunk = padded
-            elif self.mapping is not None:
+            elif self.mapping is not None or not chunk.flags.writeable:
                 # Own the rows (writable, as torch wants them) before the
-                # memory map's pages are dropped.
+                # memory map's pages are dropped, or when X is read-only: a
+                # view of it would make torch warn about non-writable tensors.
                 chunk = np.array(chunk, np.float32)
             if self.mapping is not None:
                 self.mapping.release()

@@ -2,84 +2,28 @@
 
 from __future__ import annotations
 
-import warnings
-from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._augment import make_augmenter
-from ._batching import (
-    FixedValidation,
-    SemiSupervisedData,
-    ValidationData,
-    batch_shares,
-    labelled_weights,
-    steps_per_pass,
-    validation_split,
-)
-from ._device import resolve_device
+from ._batching import SemiSupervisedData
+from ._fit_plan import DEFAULT_T, plan_fit
 from ._memmap import validate_data_chunked
-from ._net import NS3LNet
-from ._networks import (
-    build_module,
-    last_linear,
-    resolve_image_shape,
-    seeded_global_rng,
-    use_generator,
-)
-from ._objective import SemiSupervisedObjective, WeightedTerm
-from ._precision import PRECISIONS, resolve_precision
+from ._networks import build_module, last_linear, seeded_global_rng
+from ._precision import PRECISIONS
+from ._predict_checks import check_finite_proba, check_sample_shape
 from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
-from ._unlabelled import labelled_classes, split_labelled
-from .callbacks import (
-    CalibratedThreshold,
-    NetworkFeatureNegatives,
-    check_monitors,
-    cosine_schedule,
-    termination_condition,
-    training_callbacks,
-)
-from .selectors import (
-    SELECTORS,
-    BaseNegativeSelector,
-    LabelSpreadingSelector,
-    NearestNeighbourSelector,
-    ThresholdSelector,
-    make_selector,
-)
-from .selectors._calibration import min_calibration_rows
-from .unlabelled_terms import (
-    COMPANIONS,
-    BaseUnlabelledTerm,
-    NegativeSamplingTerm,
-    make_companion,
-)
+from ._training import OPTIMIZERS, build_net, termination_condition, train
+from ._unlabelled import split_labelled
+from .selectors import SELECTORS, BaseNegativeSelector
+from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm
 
 __all__ = ["NS3LClassifier"]
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-}
-
-#: Selectors that ``selector_features="network"`` can give the network's features.
-NEIGHBOURHOOD_SELECTORS = (LabelSpreadingSelector, NearestNeighbourSelector)
-
-#: Optimiser steps per epoch, at least, with ``steps_per_epoch="auto"``.
-AUTO_STEPS_PER_EPOCH = 20
-
-
-def _softmax64(logits: torch.Tensor) -> torch.Tensor:
-    # float64 so that every row of predict_proba sums to 1 to machine precision.
-    return torch.softmax(logits.double(), dim=1)
 
 
 class NS3LClassifier(ClassifierMixin, BaseEstimator):
@@ -150,7 +94,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         negatives and between rebuilds, >= 1. Ignored otherwise.
     T : float, default=0.04
         Probability threshold of the ``"threshold"`` selector, in (0, 1). The
-        paper's best is about 0.04 for 10 classes and ``T / 10`` for 100.
+        paper's best is about 0.04 for 10 classes and ``T / 10`` for 100; a
+        ``T >= 1 / n_classes`` warns (every class, the true one included, can
+        fall below it). No other selector reads it: set away from 0.04 with
+        another selector (a name or an object, whose own ``T`` applies), it
+        raises a ValueError in ``fit``, so that a search over ``T`` is never a
+        silent no-op.
     ns_weight : float, default=1.0
         Weight ``lambda`` of the NS3L term, >= 0.
     companion : {"pseudo_label", "vat"}, BaseUnlabelledTerm or None, default=None
@@ -193,7 +142,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         labels (100 labels at 50 per batch make 2 steps an epoch). An int:
         that many steps, the labelled rows cycled (reshuffled at each pass,
         none twice in a batch). ``"auto"``: one pass over the labelled rows,
-        but at least ``AUTO_STEPS_PER_EPOCH`` (20) steps, so that the default
+        but at least 20 steps, so that the default
         50 epochs make at least 1,000 steps however few the labels (see
         ``docs/results.md``, "Training length"). ``rampup_epochs`` counts
         these epochs. The steps taken are ``steps_per_epoch_``.
@@ -246,9 +195,13 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Extra :mod:`skorch.callbacks` for the training net, as instances or
         ``(name, callback)`` pairs, e.g. a learning-rate schedule
         (``LRScheduler("ReduceLROnPlateau", monitor="valid_loss")``, with
-        ``lr_schedule="constant"``) or a per-epoch measurement that records
-        into ``history_``. They are cloned in ``fit``,
-        so the objects given here are left untouched.
+        ``lr_schedule="constant"``) or ``EarlyStopping`` on ``valid_loss``
+        or ``valid_acc`` (with ``validation_fraction``). They are cloned in
+        ``fit``, so the objects given here are left untouched. skorch's
+        ``EpochScoring`` and ``BatchScoring`` raise a ValueError before
+        training: they would score the semi-supervised batches, whose
+        targets are not class labels. A callback monitoring a key that this
+        training never records raises one too.
     verbose : int, default=0
         Above 0, a progress bar over epochs.
 
@@ -263,7 +216,20 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     input_shape_ : tuple of int
         Shape of one sample of ``X`` as seen in ``fit``.
     selector_ : BaseNegativeSelector or None
-        The selector used in training; None for the supervised baseline.
+        The selector used in training, with its small fitted state
+        (``classes_``, ``threshold_``, the calibration's estimates) but not
+        its training rows (no search index, graph or propagated
+        distributions: a saved model neither grows with the pool nor
+        carries the data, and transforming with it raises
+        ``NotFittedError``); None for the supervised baseline.
+    pool_negatives_ : ndarray of bool, shape (n_unlabelled_, n_classes) or None
+        The negative-label mask the network trained with, one row per
+        unlabelled row of ``X`` (``y == -1`` and a positive weight), in
+        ``X``'s order; column ``k`` refers to ``classes_[k]``. On the
+        network's features, the last mask built. None where negatives are
+        chosen batch by batch (the threshold) or no selector read the pool.
+        :func:`~sklearn_ns3l.negative_label_quality` measures it against the
+        pool's true classes.
     companion_ : BaseUnlabelledTerm or None
         The companion loss used in training.
     objective_ : SemiSupervisedObjective
@@ -300,8 +266,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         KeyboardInterrupt.
     termination_condition_ : {"max_epochs", "early_stopping", "interrupted"}
         Why training ended: all epochs ran, a callback such as skorch's
-        ``EarlyStopping`` stopped it, or it was interrupted (Ctrl-C; the
-        weights learned so far are kept, with a warning).
+        ``EarlyStopping`` stopped it, or it was interrupted (Ctrl-C: the
+        weights learned so far are kept, and ``fit`` re-raises the
+        KeyboardInterrupt so that a loop of fits stops too).
     n_labelled_ : int
         Labelled rows seen in ``fit``.
     n_unlabelled_ : int
@@ -361,7 +328,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
-        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
         "device": [str],
@@ -377,7 +344,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         *,
         selector_features="auto",
         warmup_epochs=5,
-        T=0.04,
+        T=DEFAULT_T,
         ns_weight=1.0,
         companion=None,
         companion_weight=1.0,
@@ -430,6 +397,14 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, y_true=None, sample_weight=None):
         """Train the network on labelled and unlabelled rows.
 
+        Every parameter and its combination with the data is checked before
+        any work (a graph, an index, a network) starts. The fitted
+        attributes are set together once training has succeeded: after a
+        fit that raises, the estimator is the previous model in full (or
+        unfitted). A KeyboardInterrupt (Ctrl-C) in training keeps the
+        weights learned so far (``termination_condition_ == "interrupted"``)
+        and reaches the caller, so a loop of fits stops too.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
@@ -462,7 +437,25 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : NS3LClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            Before any work, for input or parameters that cannot train (each
+            message names the problem), e.g. ``T`` set away from its default
+            for a selector that does not read it.
+        KeyboardInterrupt
+            After the interrupted fit is committed (see above).
         """
+        previous = _fitted_state(self)
+        try:
+            return self._fit(X, y, y_true, sample_weight)
+        except BaseException:
+            # No chimera of the new data's attributes and the old network.
+            _restore_fitted_state(self, previous)
+            raise
+
+    def _fit(self, X, y, y_true, sample_weight):
         # The markers first: scikit-learn's own checks of y would meet a
         # missing value such as pandas.NA with a TypeError of numpy's.
         unlabelled, y_known = split_labelled(y)
@@ -473,309 +466,89 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        self.input_shape_ = tuple(X.shape[1:])
-        image_shape = resolve_image_shape(self.image_shape, self.input_shape_)
-        device = resolve_device(self.device)
-        self.precision_ = resolve_precision(self.precision, device)
-        labelled, pool, y_labelled, y_encoded = self._split_labels(
-            unlabelled, y_known, sample_weight
-        )
-        rng = check_random_state(self.random_state)
-        torch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        batch_seed = int(rng.randint(np.iinfo(np.int32).max))
-        selector_seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.selector_ = make_selector(self.selector, self.T, selector_seed)
-        self.companion_ = make_companion(self.companion)
-        self.objective_ = self._make_objective(has_pool=len(pool) > 0)
-        train, valid = validation_split(y_encoded, self.validation_fraction, rng)
-        valid_data = None
-        if valid is not None:
-            valid_data = ValidationData(X, labelled[valid], y_encoded[valid])
-        labelled, y_labelled, y_encoded = (
-            a[train] for a in (labelled, y_labelled, y_encoded)
-        )
-        on_network = self._on_network_features(image_shape)
-        if on_network:
+        plan = plan_fit(self, X, unlabelled, y_known, sample_weight)
+        module = self._build_module(X, plan)
+        negatives = None
+        if plan.negatives_before_training:
+            negatives = self._pool_negatives(X, plan, y, y_true)
+            if not negatives.any():
+                plan = plan.without_negatives(self)
+        elif plan.on_network_features:
             # A warm-up without negatives: NetworkFeatureNegatives fills them in.
-            negatives = np.zeros((len(pool), len(self.classes_)), dtype=bool)
-        else:
-            negatives = self._pool_negatives(X, labelled, y_labelled, pool, y, y_true)
-            if negatives is not None and not negatives.any():
-                self.objective_ = self._without_negatives()
-        n_steps = self._steps_per_epoch(len(labelled), len(pool))
-        schedule = None
-        if self.lr_schedule == "cosine":
-            schedule = cosine_schedule(self.max_epochs * self.steps_per_epoch_)
-        callbacks = training_callbacks(self.callbacks, self.verbose, schedule)
-        if on_network:
-            rebuild = NetworkFeatureNegatives(
-                self.selector_, self.warmup_epochs, self.classes_
-            )
-            callbacks.append(("network_negatives", rebuild))
-        calibrating = self._calibrates_threshold(valid)
-        if calibrating:
-            callbacks.append(
-                ("threshold_calibration", CalibratedThreshold(self.selector_))
-            )
-        check_monitors(callbacks, self._history_keys(valid is not None, calibrating))
-        weights = labelled_weights(
-            sample_weight, self.class_weight, labelled, y_labelled
+            negatives = np.zeros((len(plan.rows.pool), len(plan.classes)), bool)
+        rows = plan.rows
+        data = SemiSupervisedData(
+            X, rows.labelled, rows.y_encoded, rows.pool, negatives, rows.weights
         )
-        data = SemiSupervisedData(X, labelled, y_encoded, pool, negatives, weights)
-        with seeded_global_rng(device, torch_seed, exclusive=True):
+        net = build_net(self, module, plan, plan.validation_data(X))
+        own_network = not isinstance(self.module, torch.nn.Module)
+        net = train(net, data, plan, own_network=own_network)
+        self._commit(plan, net, negatives)
+        if self.termination_condition_ == "interrupted":
+            raise KeyboardInterrupt(
+                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
+                "epochs; the estimator keeps the weights learned so far "
+                "(termination_condition_='interrupted')."
+            )
+        return self
+
+    def _build_module(self, X, plan):
+        """The network to train, initialised from the plan's seed."""
+        with seeded_global_rng(plan.device, plan.torch_seed, exclusive=True):
             module = build_module(
                 self.module,
-                image_shape,
-                self.input_shape_,
-                len(self.classes_),
-                dense_rows(X, labelled[:1]),
+                plan.image_shape,
+                plan.input_shape,
+                len(plan.classes),
+                dense_rows(X, plan.rows.labelled[:1]),
             )
-        if on_network and last_linear(module) is None:
+        if plan.on_network_features and last_linear(module) is None:
             raise ValueError(
                 "selector_features='network' reads the input of the network's "
                 f"last torch.nn.Linear layer, and {type(module).__name__} has none."
             )
-        net = self._make_net(
-            module,
-            valid_data,
-            image_shape,
-            device,
-            callbacks,
-            (torch_seed, batch_seed),
-            n_steps,
-        )
-        self.net_ = self._train(net, data, device, torch_seed)
-        self.n_epochs_ = sum("train_loss" in row for row in self.net_.history)
-        self.termination_condition_ = termination_condition(
-            self.net_, self.n_epochs_, self.max_epochs
-        )
-        if self.termination_condition_ == "interrupted":
-            warnings.warn(
-                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
-                "epochs; the model keeps the weights learned so far.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return self
+        return module
 
-    def _train(self, net, data, device, seed):
-        """Train ``net`` on ``data``; returns it, without its generators."""
-        # The package's networks never draw from torch's global generator
-        # while training; a user's module may (its own nn.Dropout), and gets
-        # it seeded for the fit, as reproducible as the global generator is:
-        # alone, not beside a concurrent fit.
-        own_network = not isinstance(self.module, torch.nn.Module)
-        with (
-            nullcontext()
-            if own_network
-            else seeded_global_rng(device, seed, exclusive=False)
-        ):
-            # skorch ends training quietly on KeyboardInterrupt; the weights
-            # learned so far are kept, and the user is told.
-            net.fit(data, None)
-        # Generators hold device state; the fitted model pickles without them.
-        use_generator(net.module_, None)
-        net.generator, net.augment = None, None
-        return net
-
-    def _split_labels(self, unlabelled, y_known, sample_weight):
-        """Labelled and unlabelled rows; sets ``classes_`` and the counts."""
-        kept = (
-            np.ones(len(unlabelled), bool)
-            if sample_weight is None
-            else sample_weight > 0
-        )
-        labelled = np.flatnonzero(~unlabelled & kept)
-        pool = np.flatnonzero(unlabelled & kept)
-        y_labelled = y_known[kept[~unlabelled]]
-        self.classes_, y_encoded = labelled_classes(y_labelled, "NS3LClassifier")
-        self.n_labelled_, self.n_unlabelled_ = len(labelled), len(pool)
-        return labelled, pool, y_labelled, y_encoded
-
-    def _steps_per_epoch(self, n_labelled: int, n_unlabelled: int) -> int | None:
-        """The net's batches per epoch: an int, or None for one labelled pass.
-
-        Sets ``steps_per_epoch_``, the steps either way.
-        """
-        shares = batch_shares(
-            self.batch_size,
-            self.labelled_fraction,
-            n_unlabelled > 0,
-            self.objective_.reads_pool,
-        )
-        one_pass = steps_per_pass(n_labelled, *shares)
-        if isinstance(self.steps_per_epoch, Integral):
-            n_steps = int(self.steps_per_epoch)
-        elif self.steps_per_epoch == "auto" and one_pass < AUTO_STEPS_PER_EPOCH:
-            n_steps = AUTO_STEPS_PER_EPOCH
-        else:
-            n_steps = None
-        self.steps_per_epoch_ = one_pass if n_steps is None else n_steps
-        return n_steps
-
-    def _history_keys(self, validating: bool, calibrating: bool = False) -> set[str]:
-        keys = {"train_loss", *self.objective_.history_keys}
-        if calibrating:
-            keys |= {"threshold", "estimated_wrong_negative_rate"}
-        return keys | ({"valid_loss", "valid_acc"} if validating else set())
-
-    def _calibrates_threshold(self, valid) -> bool:
-        """Whether a threshold selector is calibrated on the held-out rows.
-
-        Raises ValueError, before training, when there are none or too few.
-        """
-        selector = self.selector_
-        if not (
-            isinstance(selector, ThresholdSelector)
-            and selector.wrong_negative_rate is not None
-            and self.objective_.reads_pool
-        ):
-            return False
-        rate = selector.wrong_negative_rate
-        needed = min_calibration_rows(rate)
-        held_out = 0 if valid is None else len(valid)
-        if held_out < needed:
-            raise ValueError(
-                f"ThresholdSelector(wrong_negative_rate={rate}) calibrates its "
-                "threshold on labelled rows held out of training, at least "
-                f"{needed} of them; validation_fraction="
-                f"{self.validation_fraction} holds out {held_out}. Set a larger "
-                "validation_fraction, or a larger wrong_negative_rate."
-            )
-        return True
-
-    def _on_network_features(self, image_shape) -> bool:
-        """Whether the selector runs on the network's features (and can).
-
-        Sets ``selector_features_``: None when no selector reads the pool.
-        """
-        self.selector_features_ = None
-        if self.selector_ is None or not self.objective_.reads_pool:
-            return False
-        features = self.selector_features
-        if features == "auto":
-            # Label spreading (what the development splits measured) with the
-            # package's CNN (the condition under which build_module picks it),
-            # and a warm-up that ends before training does.
-            cnn = self.module == "cnn" or (self.module is None and image_shape)
-            spreading = isinstance(self.selector_, LabelSpreadingSelector)
-            fits = self.warmup_epochs < self.max_epochs
-            features = "network" if cnn and spreading and fits else "input"
-        if features == "network":
-            self._check_network_features()
-        self.selector_features_ = features
-        return features == "network"
-
-    def _check_network_features(self) -> None:
-        """Refuse, before training, what cannot run on the network's features."""
-        if not isinstance(self.selector_, NEIGHBOURHOOD_SELECTORS):
-            raise ValueError(
-                "selector_features='network' needs a selector that measures "
-                "neighbourhoods ('label_spreading' or a nearest-neighbour rule); "
-                f"got selector={self.selector!r}."
-            )
-        if self.warmup_epochs >= self.max_epochs:
-            raise ValueError(
-                f"warmup_epochs={self.warmup_epochs} must be below max_epochs="
-                f"{self.max_epochs} with selector_features='network': the "
-                "negatives would never be built."
-            )
-        params = self.selector_.get_params()
-        if params.get("wrong_negative_rate") is not None:
-            # The labelled rows trained the features: held out of a fold of
-            # the spreading, they are still not held out of the network, so a
-            # threshold calibrated on them would be far too loose.
-            if isinstance(self.selector, BaseNegativeSelector):
-                warnings.warn(
-                    "on the network's features the selector's "
-                    f"wrong_negative_rate={params['wrong_negative_rate']} is not "
-                    f"used (the labelled rows trained the features); its fixed "
-                    f"T={params['T']} applies.",
-                    UserWarning,
-                    stacklevel=5,
-                )
-            self.selector_.set_params(wrong_negative_rate=None)
-
-    def _without_negatives(self) -> SemiSupervisedObjective:
-        """The objective when the selector marked no negative label on the pool.
-
-        The NS3L term would be 0 on every batch; it is left out, so the pool
-        is not batched for it and the fit is the supervised twin's (or the
-        companion's alone), not that plus noise in the random draws.
-        """
-        warnings.warn(
-            f"the selector {self.selector_!r} marked no negative label on the "
-            "pool; the NS3L term is 0 and is left out of training.",
-            UserWarning,
-            stacklevel=4,
-        )
-        terms = [t for t in self.objective_.terms if t.name != "ns3l"]
-        return SemiSupervisedObjective(terms, rampup_epochs=self.rampup_epochs)
-
-    def _make_objective(self, has_pool: bool) -> SemiSupervisedObjective:
-        terms = []
-        if self.selector_ is not None:
-            term = NegativeSamplingTerm(self.selector_)
-            terms.append(WeightedTerm("ns3l", term, self.ns_weight))
-        if self.companion_ is not None:
-            terms.append(
-                WeightedTerm("companion", self.companion_, self.companion_weight)
-            )
-        if terms and not has_pool:
-            # Nothing for the terms to read, e.g. a cross-validation fold
-            # without -1: the selector is not fitted.
-            warnings.warn(
-                "y contains no unlabelled samples (-1); training is supervised only.",
-                UserWarning,
-                stacklevel=4,
-            )
-            terms = []
-        return SemiSupervisedObjective(terms, rampup_epochs=self.rampup_epochs)
-
-    def _pool_negatives(self, X, labelled, y_labelled, pool, y, y_true):
-        """The selector's fixed negatives of the pool, or None (see selectors)."""
-        if self.selector_ is None or not self.objective_.reads_pool:
-            return None
+    def _pool_negatives(self, X, plan, y, y_true):
+        """The selector's fixed negatives of the pool (see selectors)."""
+        rows = plan.rows
         if y_true is not None:
             y_true = np.asarray(y_true)
             if y_true.shape != y.shape:
                 raise ValueError(
                     f"y_true has shape {y_true.shape}, but y has shape {y.shape}."
                 )
-            y_true = y_true[pool]
-        return self.selector_.pool_negatives(
-            X, labelled, y_labelled, pool, y_true=y_true
+            y_true = y_true[rows.pool]
+        return np.asarray(
+            plan.selector.pool_negatives(
+                X, rows.labelled, rows.y_labelled, rows.pool, y_true=y_true
+            ),
+            dtype=bool,
         )
 
-    def _make_net(
-        self, module, valid_data, image_shape, device, callbacks, seeds, n_steps
-    ):
-        """The skorch net that trains ``module`` with ``objective_``.
-
-        The fit's own generators: dropout and VAT's noise on the device,
-        augmentation on the CPU.
-        """
-        torch_seed, seed = seeds
-        generator = torch.Generator(device=device).manual_seed(torch_seed)
-        use_generator(module, generator)
-        return NS3LNet(
-            module,
-            self.objective_,
-            optimizer=_OPTIMIZERS.get(self.optimizer, self.optimizer),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=None if valid_data is None else FixedValidation(valid_data),
-            device=str(device),
-            predict_nonlinearity=_softmax64,
-            callbacks=callbacks,
-            verbose=0,
-            augment=make_augmenter(self.augment, image_shape, torch_seed + 1),
-            generator=generator,
-            precision=self.precision_,
-            labelled_fraction=self.labelled_fraction,
-            steps_per_epoch=n_steps,
-            random_state=seed,
+    def _commit(self, plan, net, negatives) -> None:
+        """Set every fitted attribute at once, from a trained net."""
+        if plan.on_network_features:
+            # The last rebuild; the warm-up's empty mask if none was made.
+            built = dict(net.callbacks_)["network_negatives"].negatives_
+            negatives = negatives if built is None else built
+        if plan.selector is not None:
+            # The saved model neither grows with the pool nor carries rows.
+            plan.selector._drop_training_rows()
+        self.classes_ = plan.classes
+        self.input_shape_ = plan.input_shape
+        self.precision_ = plan.precision
+        self.n_labelled_, self.n_unlabelled_ = plan.n_labelled, plan.n_unlabelled
+        self.selector_ = plan.selector
+        self.companion_ = plan.companion
+        self.objective_ = plan.objective
+        self.selector_features_ = plan.selector_features
+        self.steps_per_epoch_ = plan.steps_per_epoch
+        self.pool_negatives_ = negatives
+        self.net_ = net
+        self.n_epochs_ = sum("train_loss" in row for row in net.history)
+        self.termination_condition_ = termination_condition(
+            net, self.n_epochs_, self.max_epochs
         )
 
     @property
@@ -805,16 +578,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
+        owner = type(self).__name__
+        check_sample_shape(X, self.input_shape_, owner, validated=False)
         X = validate_data_chunked(
             self, X, reset=False, accept_sparse="csr", allow_nd=True, dtype=np.float32
         )
-        if tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has samples of shape {tuple(X.shape[1:])}, but "
-                f"{type(self).__name__} was fitted on samples of shape "
-                f"{self.input_shape_}."
-            )
-        return self.net_.predict_proba(X)
+        check_sample_shape(X, self.input_shape_, owner, validated=True)
+        proba = self.net_.predict_proba(X)
+        check_finite_proba(proba, X)
+        return proba
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -855,3 +627,21 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.poor_score = False
         tags.input_tags.sparse = True
         return tags
+
+
+def _fitted_state(estimator) -> dict:
+    """The fitted attributes of ``estimator`` (trailing ``_``), by name."""
+    return {
+        name: value
+        for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("__")
+    }
+
+
+def _restore_fitted_state(estimator, state: dict) -> None:
+    """Make ``estimator``'s fitted attributes ``state``, dropping any other."""
+    for name in _fitted_state(estimator):
+        if name not in state:
+            delattr(estimator, name)
+    for name, value in state.items():
+        setattr(estimator, name, value)

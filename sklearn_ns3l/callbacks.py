@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from sklearn.base import clone
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
 from ._batching import ValidationBatches
@@ -26,15 +25,6 @@ __all__ = [
     "NetworkFeatureNegatives",
     "cosine_schedule",
 ]
-
-#: Names of the callbacks NS3LClassifier adds itself.
-_OWN = {
-    "divergence",
-    "progress",
-    "lr_schedule",
-    "network_negatives",
-    "threshold_calibration",
-}
 
 
 class CosineDecay:
@@ -129,6 +119,9 @@ class NetworkFeatureNegatives(Callback):
     ``docs/results.md``, "The graph on the network's features".
     """
 
+    #: What it records in the history of an epoch where it rebuilt the mask.
+    history_key = "negatives_rebuilt"
+
     def __init__(self, selector, warmup_epochs: int, classes):
         self.selector = selector
         self.warmup_epochs = warmup_epochs
@@ -169,7 +162,7 @@ class NetworkFeatureNegatives(Callback):
             )
         self.negatives_ = mask
         data.negatives = torch.from_numpy(mask)
-        net.history.record("negatives_rebuilt", True)
+        net.history.record(self.history_key, True)
 
 
 class CalibratedThreshold(Callback):
@@ -203,6 +196,9 @@ class CalibratedThreshold(Callback):
     Issue #14, part 3 (calibrated negatives for the threshold selector).
     """
 
+    #: What it records in the history of every epoch.
+    history_keys = ("threshold", "estimated_wrong_negative_rate")
+
     def __init__(self, selector):
         self.selector = selector
 
@@ -225,9 +221,10 @@ class CalibratedThreshold(Callback):
                 "calibrated. Try a smaller lr."
             )
         self.selector.fit(proba, dataset_valid.y.numpy())
-        net.history.record("threshold", self.selector.threshold_)
+        threshold, rate = self.history_keys
+        net.history.record(threshold, self.selector.threshold_)
         net.history.record(
-            "estimated_wrong_negative_rate",
+            rate,
             self.selector.estimated_wrong_negative_rate_,
         )
 
@@ -284,6 +281,17 @@ class EpochProgress(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+        # A closed bar still holds the terminal's stream, which cannot be
+        # pickled: a fitted model must save and travel to workers whatever
+        # its verbosity (skorch-dev/skorch#654).
+        del self.bar_
+
+    def __getstate__(self):
+        # Also for a net pickled mid-training or after an error, when
+        # on_train_end did not run.
+        state = self.__dict__.copy()
+        state.pop("bar_", None)
+        return state
 
 
 def _logged_keys(net) -> tuple[str, ...]:
@@ -306,98 +314,3 @@ class DivergenceGuard(Callback):
                 f"Training diverged: the loss became {loss.item()} at epoch {epoch}, "
                 f"batch {batch_index}. Lower lr (now {net.lr}) or ns_weight."
             )
-
-
-def training_callbacks(callbacks, verbose, schedule=None) -> list:
-    """The training net's callbacks: the package's own, then the user's.
-
-    The user's are cloned (skorch initialises callbacks in place; a clone
-    keeps the parameter as the user set it, as scikit-learn requires of
-    ``fit``). An :class:`EpochProgress` among them replaces the default bar.
-    ``schedule``, a learning-rate scheduler callback or None, is added as
-    ``"lr_schedule"``.
-
-    Raises
-    ------
-    ValueError
-        For an item that is not a callback or a ``(name, callback)`` pair, a
-        name the package's own callbacks use, or a user's ``LRScheduler``
-        beside ``schedule`` (two schedules would both set the rate).
-    """
-    made = []
-    for item in callbacks or []:
-        pair = isinstance(item, tuple) and len(item) == 2
-        name, callback = item if pair else (None, item)
-        if not isinstance(callback, Callback) or (pair and not isinstance(name, str)):
-            raise ValueError(
-                "callbacks must hold skorch.callbacks.Callback instances or "
-                f"(name, callback) pairs; got {item!r}."
-            )
-        if name in _OWN:
-            raise ValueError(
-                f"callback name {name!r} is taken by NS3LClassifier's own "
-                f"callbacks {sorted(_OWN)}; choose another."
-            )
-        callback = clone(callback, safe=False)
-        made.append(callback if name is None else (name, callback))
-    own = [("divergence", DivergenceGuard())]
-    if schedule is not None:
-        if any(
-            isinstance(c[1] if isinstance(c, tuple) else c, LRScheduler) for c in made
-        ):
-            raise ValueError(
-                "callbacks hold an LRScheduler, and lr_schedule='cosine' schedules "
-                "the learning rate too; set lr_schedule='constant' to use yours."
-            )
-        own.append(("lr_schedule", schedule))
-    if verbose and not any(
-        isinstance(c[1] if isinstance(c, tuple) else c, EpochProgress) for c in made
-    ):
-        own.append(("progress", EpochProgress()))
-    return own + made
-
-
-def check_monitors(callbacks, keys) -> None:
-    """Refuse, before training, a callback that monitors a key never recorded.
-
-    ``keys`` are what the training records per epoch; skorch adds ``<key>_best``
-    for each, and a callback with a ``name`` (``EpochScoring``) records its own.
-
-    Raises
-    ------
-    ValueError
-        Naming the callback, the key, and the keys there will be.
-    """
-    pairs = [c if isinstance(c, tuple) else (None, c) for c in callbacks]
-    recorded = set(keys) | {getattr(c, "name", None) for _, c in pairs}
-    recorded = {k for k in recorded if isinstance(k, str)}
-    recorded |= {f"{k}_best" for k in recorded}
-    for _, callback in pairs:
-        monitor = getattr(callback, "monitor", None)
-        if isinstance(monitor, str) and monitor not in recorded:
-            hint = (
-                " Set validation_fraction to record valid_loss and valid_acc."
-                if monitor.startswith("valid_")
-                else ""
-            )
-            raise ValueError(
-                f"{type(callback).__name__} monitors {monitor!r}, which this "
-                f"training never records; it records {sorted(recorded)}.{hint}"
-            )
-
-
-def termination_condition(net, n_epochs: int, max_epochs: int) -> str:
-    """Why training ended: ``"max_epochs"``, ``"early_stopping"`` or ``"interrupted"``.
-
-    skorch's ``EarlyStopping`` ends training by raising KeyboardInterrupt, as
-    Ctrl-C does; its miss count tells the two apart.
-    """
-    if n_epochs >= max_epochs:
-        return "max_epochs"
-    for _, callback in net.callbacks_:
-        if (
-            isinstance(callback, EarlyStopping)
-            and callback.misses_ >= callback.patience
-        ):
-            return "early_stopping"
-    return "interrupted"

@@ -158,9 +158,12 @@ def test_larger_T_gives_more_negative_labels(digits_semi):
 def test_selector_object_is_cloned_and_used(digits_semi):
     X, y_semi, _ = digits_semi
     selector = ThresholdSelector(T=0.5)
-    clf = NS3LClassifier(selector=selector, T=0.001, **FAST).fit(X, y_semi)
+    clf = NS3LClassifier(selector=selector, **FAST).fit(X, y_semi)
     assert clf.selector_ is not selector and clf.selector_.T == 0.5
     assert np.mean(clf.history_[:, "negatives_per_sample"]) > 5
+    # The classifier's T is not the object's: set, it would change nothing.
+    with pytest.raises(ValueError, match="T=0.001 is read only by"):
+        NS3LClassifier(selector=selector, T=0.001, **FAST).fit(X, y_semi)
 
 
 def test_same_random_state_same_predictions(digits_semi):

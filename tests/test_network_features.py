@@ -27,7 +27,10 @@ def test_first_epochs_are_a_warm_up_then_negatives_are_rebuilt(digits_semi):
     assert rebuilt == [False, True, False, True, False]
     # The graph was built on the MLP's 128-d penultimate layer, not the 64 inputs.
     assert clf.selector_.n_features_in_ == 128
-    assert clf.selector_.graph_.shape[0] == clf.n_labelled_ + clf.n_unlabelled_
+    # The mask the network trained with: one row per pool row, from the last build.
+    assert clf.pool_negatives_.shape == (clf.n_unlabelled_, 10)
+    mask = clf.pool_negatives_.sum(axis=1).mean()
+    assert mask == pytest.approx(negatives[4], rel=0.2)
 
 
 class _Snapshot(Callback):

@@ -5,21 +5,30 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LRScheduler
 
 from sklearn_ns3l import NS3LClassifier
 
 FAST = dict(batch_size=32, random_state=0)
 
 
+class _HeldOut(Callback):
+    """Keeps the held-out rows the net validates on (the fitted model does not)."""
+
+    def on_epoch_begin(self, net, dataset_valid=None, **kwargs):
+        self.valid = dataset_valid
+
+
 def _valid_rows(clf):
-    valid = clf.net_.train_split.valid
+    valid = dict(clf.net_.callbacks_)["held_out"].valid
     return valid.X, valid.y
 
 
 def test_a_validation_fraction_records_valid_loss_and_accuracy(digits_semi):
     X, y_semi, _ = digits_semi
-    clf = NS3LClassifier(validation_fraction=0.3, max_epochs=3, **FAST)
+    clf = NS3LClassifier(
+        validation_fraction=0.3, max_epochs=3, callbacks=[("held_out", _HeldOut())], **FAST
+    )
     clf.fit(X, y_semi)
     for key in ("valid_loss", "valid_acc"):
         values = np.array(clf.history_[:, key])
@@ -65,7 +74,10 @@ def test_early_stopping_with_load_best_restores_the_best_epoch(digits_semi):
         validation_fraction=0.3,
         max_epochs=40,
         lr=0.02,
-        callbacks=[EarlyStopping(patience=3, load_best=True, sink=lambda *_: None)],
+        callbacks=[
+            EarlyStopping(patience=3, load_best=True, sink=lambda *_: None),
+            ("held_out", _HeldOut()),
+        ],
         **FAST,
     )
     clf.fit(X, y_semi)

@@ -20,6 +20,7 @@ from abc import ABCMeta, abstractmethod
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._unlabelled import labelled_classes
@@ -56,10 +57,59 @@ class BaseNegativeSelector(
     :class:`BaseStaticSelector` or :class:`BaseProbabilitySelector`, not this
     class.
 
+    A selector says what it is through class attributes, which
+    :class:`~sklearn_ns3l.NS3LClassifier` reads to plan a fit (as
+    imbalanced-learn's samplers declare ``_sampling_type``): ``_negatives_from``
+    (``"pool"``: the pool is marked once, before training; ``"batch"``: each
+    batch from the network's probabilities), ``_reads_neighbourhoods`` (it
+    measures distances between rows, so it can run on the network's
+    features), ``_network_features_by_default`` (``selector_features="auto"``
+    gives it the CNN's features), ``_row_attributes`` (fitted attributes that
+    hold or grow with the training rows), and the properties
+    ``_calibrates_in_fit`` and ``_calibrates_on_held_out_rows``.
+
     Warning: This class should not be used directly. Use derived classes instead.
     """
 
     _parameter_constraints: dict = {}
+
+    _negatives_from: str = "pool"
+    _reads_neighbourhoods: bool = False
+    _network_features_by_default: bool = False
+    _row_attributes: tuple[str, ...] = ()
+
+    @property
+    def _calibrates_in_fit(self) -> bool:
+        """Whether ``fit`` calibrates the threshold on held-out labelled rows."""
+        return False
+
+    @property
+    def _calibrates_on_held_out_rows(self) -> bool:
+        """Whether the classifier must calibrate it on rows held out of training."""
+        return False
+
+    def _drop_training_rows(self) -> None:
+        """Forget the fitted attributes that hold the training rows (in place).
+
+        A fitted NS3LClassifier predicts from its network alone: its copy of
+        the selector keeps the small fitted state (``classes_``,
+        ``threshold_``, the estimates) but not the rows, so that a saved
+        model neither grows with the pool nor carries the data.
+        """
+        for name in self._row_attributes:
+            self.__dict__.pop(name, None)
+
+    def _check_rows_kept(self) -> None:
+        dropped = [name for name in self._row_attributes if not hasattr(self, name)]
+        if dropped and hasattr(self, "classes_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is the one an NS3LClassifier "
+                f"trained with, and keeps no training rows ({', '.join(dropped)} "
+                "were dropped so that a saved model does not carry them). Fit a "
+                "selector of your own on the rows to transform with it; the "
+                "mask the network trained with is the classifier's "
+                "pool_negatives_."
+            )
 
     @abstractmethod
     def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
@@ -158,6 +208,7 @@ class BaseStaticSelector(BaseNegativeSelector):
         mask : ndarray of bool, shape (n_samples, n_classes)
             Column ``k`` refers to ``classes_[k]``.
         """
+        self._check_rows_kept()
         return self._transform(self._validate_transform_input(X))
 
     def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
@@ -199,6 +250,8 @@ class BaseProbabilitySelector(BaseNegativeSelector):
 
     Warning: This class should not be used directly. Use derived classes instead.
     """
+
+    _negatives_from = "batch"
 
     def fit(self, X, y=None):
         """Check ``X`` and record its number of classes; nothing else is learned.

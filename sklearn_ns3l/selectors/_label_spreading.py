@@ -235,6 +235,14 @@ class LabelSpreadingSelector(BaseStaticSelector):
         "random_state": ["random_state"],
     }
 
+    _reads_neighbourhoods = True
+    _network_features_by_default = True
+    _row_attributes = ("index_", "graph_", "label_distributions_", "negatives_")
+
+    @property
+    def _calibrates_in_fit(self) -> bool:
+        return self.wrong_negative_rate is not None
+
     def __init__(
         self,
         n_neighbors: int = 7,

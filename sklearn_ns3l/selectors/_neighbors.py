@@ -115,6 +115,9 @@ class NearestNeighbourSelector(BaseRandomSelector):
         "chunk_size": [None, Interval(Integral, 1, None, closed="left")],
     }
 
+    _reads_neighbourhoods = True
+    _row_attributes = ("index_",)
+
     def __init__(
         self,
         rule: str = "nn_exclude_class",

@@ -120,6 +120,10 @@ class ThresholdSelector(BaseProbabilitySelector):
         self.T = T
         self.wrong_negative_rate = wrong_negative_rate
 
+    @property
+    def _calibrates_on_held_out_rows(self) -> bool:
+        return self.wrong_negative_rate is not None
+
     def fit(self, X, y=None):
         """Set ``threshold_``: ``T``, or calibrated on rows with known classes.
 
