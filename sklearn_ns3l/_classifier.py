@@ -449,11 +449,20 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         """
         previous = _fitted_state(self)
         try:
-            return self._fit(X, y, y_true, sample_weight)
+            self._fit(X, y, y_true, sample_weight)
         except BaseException:
             # No chimera of the new data's attributes and the old network.
             _restore_fitted_state(self, previous)
             raise
+        if self.termination_condition_ == "interrupted":
+            # skorch ends training quietly on Ctrl-C; a loop of fits
+            # (GridSearchCV, cross_val_score) must stop too.
+            raise KeyboardInterrupt(
+                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
+                "epochs; the estimator keeps the weights learned so far "
+                "(termination_condition_='interrupted')."
+            )
+        return self
 
     def _fit(self, X, y, y_true, sample_weight):
         # The markers first: scikit-learn's own checks of y would meet a
@@ -484,13 +493,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         own_network = not isinstance(self.module, torch.nn.Module)
         net = train(net, data, plan, own_network=own_network)
         self._commit(plan, net, negatives)
-        if self.termination_condition_ == "interrupted":
-            raise KeyboardInterrupt(
-                f"fit was interrupted after {self.n_epochs_} of {self.max_epochs} "
-                "epochs; the estimator keeps the weights learned so far "
-                "(termination_condition_='interrupted')."
-            )
-        return self
 
     def _build_module(self, X, plan):
         """The network to train, initialised from the plan's seed."""

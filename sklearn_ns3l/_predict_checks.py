@@ -44,7 +44,9 @@ def check_sample_shape(
             f"on samples of shape {input_shape}: reshape them, "
             f"X.reshape(-1, *{input_shape})."
         )
-    if validated:
+    # scikit-learn's own check names feature counts, which is right for
+    # feature vectors only.
+    if validated or len(input_shape) >= 2 or len(shape) > 2:
         raise ValueError(
             f"X has samples of shape {sample}, but {owner} was fitted on "
             f"samples of shape {input_shape}."

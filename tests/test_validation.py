@@ -27,7 +27,10 @@ def _valid_rows(clf):
 def test_a_validation_fraction_records_valid_loss_and_accuracy(digits_semi):
     X, y_semi, _ = digits_semi
     clf = NS3LClassifier(
-        validation_fraction=0.3, max_epochs=3, callbacks=[("held_out", _HeldOut())], **FAST
+        validation_fraction=0.3,
+        max_epochs=3,
+        callbacks=[("held_out", _HeldOut())],
+        **FAST,
     )
     clf.fit(X, y_semi)
     for key in ("valid_loss", "valid_acc"):
