@@ -13,12 +13,19 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._batching import SemiSupervisedData
 from ._fit_plan import DEFAULT_T, plan_fit
 from ._memmap import validate_data_chunked
+from ._net import TRAIN_LOSS
 from ._networks import build_module, last_linear, seeded_global_rng
 from ._precision import PRECISIONS
 from ._predict_checks import check_finite_proba, check_sample_shape
 from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
-from ._training import OPTIMIZERS, build_net, termination_condition, train
+from ._training import (
+    NETWORK_NEGATIVES,
+    OPTIMIZERS,
+    build_net,
+    termination_condition,
+    train,
+)
 from ._unlabelled import split_labelled
 from .selectors import SELECTORS, BaseNegativeSelector
 from .unlabelled_terms import COMPANIONS, BaseUnlabelledTerm
@@ -532,7 +539,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         """Set every fitted attribute at once, from a trained net."""
         if plan.on_network_features:
             # The last rebuild; the warm-up's empty mask if none was made.
-            built = dict(net.callbacks_)["network_negatives"].negatives_
+            built = dict(net.callbacks_)[NETWORK_NEGATIVES].negatives_
             negatives = negatives if built is None else built
         if plan.selector is not None:
             # The saved model neither grows with the pool nor carries rows.
@@ -548,7 +555,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.steps_per_epoch_ = plan.steps_per_epoch
         self.pool_negatives_ = negatives
         self.net_ = net
-        self.n_epochs_ = sum("train_loss" in row for row in net.history)
+        self.n_epochs_ = sum(TRAIN_LOSS in row for row in net.history)
         self.termination_condition_ = termination_condition(
             net, self.n_epochs_, self.max_epochs
         )

@@ -34,10 +34,16 @@ from ._batching import (
     validation_split,
 )
 from ._device import resolve_device
+from ._net import TRAIN_LOSS, VALID_ACC, VALID_LOSS
 from ._networks import resolve_image_shape
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._precision import resolve_precision
-from ._training import check_monitors, training_callbacks
+from ._training import (
+    NETWORK_NEGATIVES,
+    THRESHOLD_CALIBRATION,
+    check_monitors,
+    training_callbacks,
+)
 from ._unlabelled import labelled_classes
 from ._warnings import warn_user
 from .callbacks import CalibratedThreshold, NetworkFeatureNegatives, cosine_schedule
@@ -369,18 +375,18 @@ def _schedule(clf, plan: FitPlan, objective: SemiSupervisedObjective) -> dict:
     if clf.lr_schedule == "cosine":
         schedule = cosine_schedule(clf.max_epochs * steps)
     callbacks = training_callbacks(clf.callbacks, clf.verbose, schedule)
-    keys = {"train_loss", *objective.history_keys}
+    keys = {TRAIN_LOSS, *objective.history_keys}
     if plan.on_network_features:
         rebuild = NetworkFeatureNegatives(
             plan.selector, clf.warmup_epochs, plan.classes
         )
-        callbacks.append(("network_negatives", rebuild))
+        callbacks.append((NETWORK_NEGATIVES, rebuild))
         keys.add(NetworkFeatureNegatives.history_key)
     if plan.calibrating:
         calibration = CalibratedThreshold(plan.selector)
-        callbacks.append(("threshold_calibration", calibration))
+        callbacks.append((THRESHOLD_CALIBRATION, calibration))
         keys |= set(CalibratedThreshold.history_keys)
     if plan.rows.valid is not None:
-        keys |= {"valid_loss", "valid_acc"}
+        keys |= {VALID_LOSS, VALID_ACC}
     check_monitors(callbacks, keys)
     return {"n_steps": n_steps, "steps_per_epoch": steps, "callbacks": callbacks}

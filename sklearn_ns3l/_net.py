@@ -23,7 +23,10 @@ from ._batching import (
 )
 from ._precision import precision_context
 
-__all__ = ["NS3LNet"]
+__all__ = ["TRAIN_LOSS", "VALID_ACC", "VALID_LOSS", "NS3LNet"]
+
+#: History keys the net records itself: every epoch, and with held-out rows.
+TRAIN_LOSS, VALID_LOSS, VALID_ACC = "train_loss", "valid_loss", "valid_acc"
 
 
 class NS3LNet(NeuralNet):
@@ -100,10 +103,10 @@ class NS3LNet(NeuralNet):
             for key in self.history_keys
             if key not in weights
         ] + [
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            (TRAIN_LOSS, PassthroughScoring(name=TRAIN_LOSS, on_train=True)),
             # Recorded only where train_split holds rows out; empty otherwise.
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-            ("valid_acc", PassthroughScoring(name="valid_acc", lower_is_better=False)),
+            (VALID_LOSS, PassthroughScoring(name=VALID_LOSS)),
+            (VALID_ACC, PassthroughScoring(name=VALID_ACC, lower_is_better=False)),
         ]
 
     def get_dataset(self, X, y=None):
@@ -184,7 +187,7 @@ class NS3LNet(NeuralNet):
             # Held-out labelled rows: their cross-entropy is valid_loss.
             y = y_true["y"].to(y_pred.device)
             correct = (y_pred.argmax(dim=1) == y).float().mean()
-            self.history.record_batch("valid_acc", correct.item())
+            self.history.record_batch(VALID_ACC, correct.item())
             return torch.nn.functional.cross_entropy(y_pred, y)
         loss, parts = self.criterion_(
             y_pred,

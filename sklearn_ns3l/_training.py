@@ -20,8 +20,10 @@ from ._networks import seeded_global_rng, use_generator
 from .callbacks import DivergenceGuard, EpochProgress
 
 __all__ = [
+    "NETWORK_NEGATIVES",
     "OPTIMIZERS",
     "OWN_CALLBACKS",
+    "THRESHOLD_CALIBRATION",
     "build_net",
     "check_monitors",
     "termination_condition",
@@ -37,12 +39,15 @@ OPTIMIZERS = {
 }
 
 #: Names of the callbacks NS3LClassifier adds itself.
+DIVERGENCE, PROGRESS, LR_SCHEDULE = "divergence", "progress", "lr_schedule"
+NETWORK_NEGATIVES = "network_negatives"
+THRESHOLD_CALIBRATION = "threshold_calibration"
 OWN_CALLBACKS = (
-    "divergence",
-    "progress",
-    "lr_schedule",
-    "network_negatives",
-    "threshold_calibration",
+    DIVERGENCE,
+    PROGRESS,
+    LR_SCHEDULE,
+    NETWORK_NEGATIVES,
+    THRESHOLD_CALIBRATION,
 )
 
 
@@ -101,16 +106,16 @@ def training_callbacks(callbacks, verbose, schedule=None) -> list:
             )
         callback = clone(callback, safe=False)
         made.append(callback if name is None else (name, callback))
-    own = [("divergence", DivergenceGuard())]
+    own = [(DIVERGENCE, DivergenceGuard())]
     if schedule is not None:
         if any(isinstance(_callback_of(c), LRScheduler) for c in made):
             raise ValueError(
                 "callbacks hold an LRScheduler, and lr_schedule='cosine' schedules "
                 "the learning rate too; set lr_schedule='constant' to use yours."
             )
-        own.append(("lr_schedule", schedule))
+        own.append((LR_SCHEDULE, schedule))
     if verbose and not any(isinstance(_callback_of(c), EpochProgress) for c in made):
-        own.append(("progress", EpochProgress()))
+        own.append((PROGRESS, EpochProgress()))
     return own + made
 
 
