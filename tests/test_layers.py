@@ -122,3 +122,41 @@ def test_faiss_is_imported_in_one_module():
         if "faiss" in set(_imports(name, is_package, path))
     }
     assert importers == {FAISS_HOME}
+
+
+def _code_lines(path: Path) -> int:
+    """Lines holding code: not blank, not a comment, not in a docstring."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    doc = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            doc.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return sum(
+        1
+        for number, line in enumerate(source.splitlines(), 1)
+        if line.strip() and not line.strip().startswith("#") and number not in doc
+    )
+
+
+@pytest.mark.parametrize("name, is_package, path", MODULES, ids=[m[0] for m in MODULES])
+def test_modules_stay_small(name, is_package, path):
+    # One job per module (issue #21): about 300 lines of code, 700 in all.
+    assert _code_lines(path) <= 320, f"{name}: {_code_lines(path)} code lines"
+    assert len(path.read_text().splitlines()) <= 700, name
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((PACKAGE.parent / "benchmarks").rglob("*.py")),
+    ids=lambda p: p.name,
+)
+def test_benchmark_files_stay_under_500_lines(path):
+    assert len(path.read_text().splitlines()) <= 500, path.name
