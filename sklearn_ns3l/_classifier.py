@@ -483,10 +483,15 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         plan = plan_fit(self, X, unlabelled, y_known, sample_weight)
+        y_true_pool = _pool_truth(y_true, y, plan.rows.pool)
         module = self._build_module(X, plan)
         negatives = None
         if plan.negatives_before_training:
-            negatives = self._pool_negatives(X, plan, y, y_true)
+            rows = plan.rows
+            negatives = plan.selector.pool_negatives(
+                X, rows.labelled, rows.y_labelled, rows.pool, y_true=y_true_pool
+            )
+            negatives = np.asarray(negatives, dtype=bool)
             if not negatives.any():
                 plan = plan.without_negatives(self)
         elif plan.on_network_features:
@@ -517,23 +522,6 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 f"last torch.nn.Linear layer, and {type(module).__name__} has none."
             )
         return module
-
-    def _pool_negatives(self, X, plan, y, y_true):
-        """The selector's fixed negatives of the pool (see selectors)."""
-        rows = plan.rows
-        if y_true is not None:
-            y_true = np.asarray(y_true)
-            if y_true.shape != y.shape:
-                raise ValueError(
-                    f"y_true has shape {y_true.shape}, but y has shape {y.shape}."
-                )
-            y_true = y_true[rows.pool]
-        return np.asarray(
-            plan.selector.pool_negatives(
-                X, rows.labelled, rows.y_labelled, rows.pool, y_true=y_true
-            ),
-            dtype=bool,
-        )
 
     def _commit(self, plan, net, negatives) -> None:
         """Set every fitted attribute at once, from a trained net."""
@@ -636,6 +624,16 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.poor_score = False
         tags.input_tags.sparse = True
         return tags
+
+
+def _pool_truth(y_true, y, pool):
+    """The pool's rows of ``y_true`` (for the oracle), checked; or None."""
+    if y_true is None:
+        return None
+    y_true = np.asarray(y_true)
+    if y_true.shape != y.shape:
+        raise ValueError(f"y_true has shape {y_true.shape}, but y has shape {y.shape}.")
+    return y_true[pool]
 
 
 def _fitted_state(estimator) -> dict:
