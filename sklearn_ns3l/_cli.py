@@ -2,7 +2,8 @@
 
 ``ns3l compare FILE --target COLUMN`` compares NS3L, its supervised twin and
 scikit-learn's peers on a user's table by cross-validation (see
-:mod:`sklearn_ns3l._compare`).
+:mod:`sklearn_ns3l.compare`). Defaults are ``NS3LClassifier``'s own, read
+from it, not repeated here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from ._classifier import NS3LClassifier
+from ._classifier import AUTO_STEPS_PER_EPOCH, NS3LClassifier
 from .datasets import hide_labels, load_fashion_mnist
 from .selectors import SELECTORS
+
+#: NS3LClassifier's defaults, the CLI's unless an option says otherwise.
+_DEFAULTS = NS3LClassifier().get_params()
 
 
 def _load(args):
@@ -50,27 +54,31 @@ def build_parser() -> argparse.ArgumentParser:
         "then /usr/share/datasets/fashion-mnist)",
     )
     p.add_argument("--labels-per-class", type=int, default=10)
-    p.add_argument("--selector", choices=sorted(SELECTORS), default="label_spreading")
-    p.add_argument("-T", "--T", type=float, default=0.04, dest="T")
-    p.add_argument("--ns-weight", type=float, default=1.0)
+    p.add_argument(
+        "--selector", choices=sorted(SELECTORS), default=_DEFAULTS["selector"]
+    )
+    p.add_argument("-T", "--T", type=float, default=_DEFAULTS["T"], dest="T")
+    p.add_argument("--ns-weight", type=float, default=_DEFAULTS["ns_weight"])
     p.add_argument(
         "--epochs",
         type=int,
-        help="max_epochs (default: NS3LClassifier's, 50 epochs of at least 20 "
-        "steps, the learning rate decayed to 0)",
+        default=_DEFAULTS["max_epochs"],
+        help=f"max_epochs (default: NS3LClassifier's, {_DEFAULTS['max_epochs']} "
+        f"epochs of at least {AUTO_STEPS_PER_EPOCH} steps, the learning rate "
+        "decayed to 0)",
     )
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"])
+    p.add_argument("--lr", type=float, default=_DEFAULTS["lr"])
     p.add_argument("--seeds", type=int, default=3, help="repetitions (seeds 0..N-1)")
     p.add_argument("--test-size", type=float, default=0.5, help="digits only")
     p.add_argument("--split-seed", type=int, default=0, help="digits train/test split")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default=_DEFAULTS["device"])
     p.add_argument("-v", "--verbose", action="count", default=0)
     return p
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
-    from ._compare import DENSE_KERNEL_LIMIT, PEERS
+    from .compare import DENSE_KERNEL_LIMIT, PEERS
 
     p = argparse.ArgumentParser(
         prog="ns3l compare",
@@ -129,7 +137,7 @@ def build_compare_parser() -> argparse.ArgumentParser:
         "insensitive); the supervised twin always runs",
     )
     p.add_argument("--seed", type=int, default=0, help="folds and models' random_state")
-    p.add_argument("--device", default="cpu", help="NS3L's torch device")
+    p.add_argument("--device", default=_DEFAULTS["device"], help="NS3L's torch device")
     p.add_argument(
         "--output", metavar="CSV", help="also write the table to this CSV file"
     )
@@ -139,7 +147,7 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
 def compare_main(argv: list[str]) -> int:
     """``ns3l compare``: the table of cross-validated accuracies."""
-    from ._compare import (
+    from .compare import (
         SUPERVISED_TWIN,
         CompareError,
         compare,
@@ -188,7 +196,7 @@ def compare_main(argv: list[str]) -> int:
         return 2
     for note in table.notes[n_notes:]:
         print(f"  {note}")
-    n_folds = max((len(r["scores"]) for r in results), default=0)
+    n_folds = max((len(r.scores) for r in results), default=0)
     print(format_results(results, n_folds))
     if args.output:
         write_csv(results, args.output)
@@ -218,14 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
         device=args.device,
         verbose=args.verbose,
+        max_epochs=args.epochs,
     )
-    if args.epochs is not None:
-        common["max_epochs"] = args.epochs
-    epochs = NS3LClassifier(**common).max_epochs
     print(
         f"{args.dataset}: {len(y_train)} training images, "
         f"{args.labels_per_class} labels per class kept (the rest -1), "
-        f"{len(y_test)} test images; {epochs} epochs, {args.seeds} seeds"
+        f"{len(y_test)} test images; {args.epochs} epochs, {args.seeds} seeds"
     )
     header = f"{'method':<28}" + "".join(f"  seed {s:<3}" for s in range(args.seeds))
     print(header + "  mean acc    s/fit")

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from sklearn_ns3l._cli import main
-from sklearn_ns3l._compare import (
+from sklearn_ns3l.compare import (
     PEERS,
     CompareError,
     LabelledOnly,
