@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-from sklearn_ns3l._cli import main
+from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l._cli import build_compare_parser, build_parser, main
 
 
 def test_main_job_prints_both_methods_side_by_side(capsys):
@@ -29,3 +30,19 @@ def test_runs_as_a_module():
         check=True,
     ).stdout
     assert "--labels-per-class" in out
+
+
+def test_the_defaults_are_the_classifiers_own():
+    params = NS3LClassifier().get_params()
+    main_job = build_parser().parse_args([])
+    for option, param in [
+        ("selector", "selector"),
+        ("T", "T"),
+        ("ns_weight", "ns_weight"),
+        ("epochs", "max_epochs"),
+        ("batch_size", "batch_size"),
+        ("lr", "lr"),
+        ("device", "device"),
+    ]:
+        assert getattr(main_job, option) == params[param], option
+    assert build_compare_parser().parse_args(["t.csv"]).device == params["device"]

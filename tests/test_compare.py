@@ -1,6 +1,7 @@
 """``ns3l compare FILE --target COLUMN``: NS3L, its twin and the peers on a table."""
 
 import csv
+import warnings
 
 import numpy as np
 import pytest
@@ -10,10 +11,15 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_ns3l._cli import main
 from sklearn_ns3l.compare import (
+    DENSE_KERNEL_LIMIT,
     PEERS,
     CompareError,
     LabelledOnly,
+    MethodResult,
+    Table,
+    compare,
     compare_methods,
+    paired_difference,
     read_table,
     semi_supervised_folds,
 )
@@ -192,3 +198,58 @@ def test_labelled_only_equals_the_estimator_fitted_on_the_labelled_rows(digits_s
 def test_compare_error_is_a_value_error():
     assert issubclass(CompareError, ValueError)
     assert "SelfTraining (SVC)" in PEERS
+
+
+def test_every_peer_is_a_record_and_only_the_rbf_graphs_have_a_dense_kernel():
+    assert list(PEERS) == [peer.name for peer in PEERS.values()]
+    assert [p.short for p in PEERS.values()] == [
+        "LS knn", "LS rbf", "LP knn", "LP rbf", "ST SVC", "SVC", "LR", "HGB"
+    ]  # fmt: skip
+    dense = [p.name for p in PEERS.values() if p.dense_kernel]
+    assert dense == ["LabelSpreading (rbf)", "LabelPropagation (rbf)"]
+    rbf, knn = PEERS["LabelSpreading (rbf)"], PEERS["LabelSpreading (knn)"]
+    assert rbf.skip_reason(DENSE_KERNEL_LIMIT) is None
+    assert rbf.skip_reason(DENSE_KERNEL_LIMIT + 1) == (
+        f"a dense kernel over {DENSE_KERNEL_LIMIT + 1:,} training rows "
+        f"(more than {DENSE_KERNEL_LIMIT:,})"
+    )
+    assert rbf.skip_reason(11, limit=10) is not None
+    assert knn.skip_reason(10 * DENSE_KERNEL_LIMIT) is None
+
+
+def test_a_dense_kernel_peer_is_not_run_above_the_limit():
+    # 8,010 rows of which 12 labelled: the rbf peer would build an 8,004^2 kernel.
+    y = np.full(DENSE_KERNEL_LIMIT + 10, -1)
+    y[:12] = np.arange(12) % 2
+    table = Table(np.zeros((len(y), 1)), y, np.array([0, 1]), [0], [])
+    methods = {name: PEERS[name].make() for name in ("LabelSpreading (rbf)",)}
+    [result] = compare(table, methods, n_splits=2, progress=False)
+    assert result.note.startswith("not run: a dense kernel over 8,004 training rows")
+    assert result.scores == () and np.isnan(result.mean)
+
+
+def test_the_deliberate_svc_probability_warning_is_not_reported(digits_csv):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PEERS["SelfTraining (SVC)"].make().fit([[0.0], [1.0]] * 5, [0, 1] * 5)
+    if not any("probability" in str(w.message) for w in caught):
+        pytest.skip("this scikit-learn does not deprecate SVC(probability=True)")
+    table = read_table(digits_csv, "digit")
+    methods = {"SelfTraining (SVC)": PEERS["SelfTraining (SVC)"].make()}
+    [result] = compare(table, methods, n_splits=2, progress=False)
+    assert result.note == "" and len(result.scores) == 2
+    assert not any("probability" in w for w in result.warnings)
+
+
+def test_the_paired_difference_is_the_mean_and_sd_of_the_differences():
+    mean, sd = paired_difference([80.0, 90.0, 70.0], [75.0, 80.0, 70.0])
+    assert mean == pytest.approx(5.0) and sd == pytest.approx(5.0)
+    mean, sd = paired_difference([1.0], [3.0])
+    assert mean == -2.0 and np.isnan(sd)
+
+
+def test_a_method_result_gives_its_accuracy_in_percent():
+    result = MethodResult("m", scores=(0.5, 0.75, 1.0), seconds=(1.0, 3.0, 2.0))
+    assert result.mean == pytest.approx(75.0) and result.sd == pytest.approx(25.0)
+    assert result.seconds_per_fold == 2.0
+    assert np.isnan(result.delta) and np.isnan(MethodResult("m").mean)
