@@ -23,7 +23,7 @@ Examples
 """
 
 from ._cv import MethodResult, compare, paired_difference, semi_supervised_folds
-from ._format import fmt_pm, format_results, write_csv
+from ._format import fmt_number, fmt_pm, format_results, write_csv
 from ._peers import (
     DENSE_KERNEL_LIMIT,
     NS3L_DEFAULT,
@@ -49,6 +49,7 @@ __all__ = [
     "Table",
     "compare",
     "compare_methods",
+    "fmt_number",
     "fmt_pm",
     "format_results",
     "ignore_deliberate_warnings",

@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import numpy as np
 
 from ._cv import MethodResult
 from ._peers import SUPERVISED_TWIN
 
-__all__ = ["fmt_pm", "format_results", "write_csv"]
+__all__ = ["fmt_number", "fmt_pm", "format_results", "write_csv"]
+
+
+def fmt_number(value: float, decimals: int = 2, signed: bool = False) -> str:
+    """``value`` with ``decimals`` decimals; a value that rounds to zero has no minus.
+
+    A difference of -0.001 shown as "-0.00" reads as "worse", though it is
+    zero at the precision shown: it prints as 0 does ("0.00", or "+0.00" when
+    ``signed``).
+
+    Parameters
+    ----------
+    value : float
+    decimals : int, default=2
+    signed : bool, default=False
+        Show the sign of a positive value too (``"+1.23"``).
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from sklearn_ns3l.compare import fmt_number
+    >>> fmt_number(-0.001), fmt_number(-0.001, signed=True), fmt_number(-0.5)
+    ('0.00', '+0.00', '-0.50')
+    """
+    if math.isfinite(value) and float(f"{value:.{decimals}f}") == 0:
+        value = 0.0  # -0.001 and -0.0 alike
+    return f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
 
 
 def fmt_pm(mean: float, sd: float, signed: bool = False) -> str:
     """``"mean ± sd"`` with two decimals; ``"mean"`` when ``sd`` is NaN.
+
+    Numbers as :func:`fmt_number` writes them: none shows "-0.00".
 
     Parameters
     ----------
@@ -29,13 +61,13 @@ def fmt_pm(mean: float, sd: float, signed: bool = False) -> str:
     Examples
     --------
     >>> from sklearn_ns3l.compare import fmt_pm
-    >>> fmt_pm(97.531, 4.28), fmt_pm(-1.5, float("nan"), signed=True)
-    ('97.53 ± 4.28', '-1.50')
+    >>> fmt_pm(97.531, 4.28), fmt_pm(-0.004, 0.1, signed=True)
+    ('97.53 ± 4.28', '+0.00 ± 0.10')
     """
     if np.isnan(mean):
         return "—"
-    m = f"{mean:+.2f}" if signed else f"{mean:.2f}"
-    return m if np.isnan(sd) else f"{m} ± {sd:.2f}"
+    m = fmt_number(mean, signed=signed)
+    return m if np.isnan(sd) else f"{m} ± {fmt_number(sd)}"
 
 
 def format_results(results: list[MethodResult], n_folds: int) -> str:
@@ -110,8 +142,8 @@ def write_csv(results: list[MethodResult], path) -> None:
             writer.writerow(
                 [
                     r.method,
-                    *("" if np.isnan(v) else f"{v:.4f}" for v in numbers),
-                    ";".join(f"{100 * s:.4f}" for s in r.scores),
+                    *("" if np.isnan(v) else fmt_number(v, 4) for v in numbers),
+                    ";".join(fmt_number(100 * s, 4) for s in r.scores),
                     r.note,
                     "; ".join(r.warnings),
                 ]
