@@ -8,7 +8,9 @@ import pytest
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import sklearn_ns3l.compare
@@ -367,3 +369,17 @@ def test_a_difference_that_rounds_to_zero_prints_without_a_minus(
     with open(out, newline="") as f:
         rows = {r["method"]: r for r in csv.DictReader(f)}
     assert rows["flagged"]["delta_vs_supervised_twin"] == "0.0000"
+
+
+@parametrize_with_checks(
+    [
+        LabelledOnly(LogisticRegression()),
+        LabelledOnly(HistGradientBoostingClassifier(random_state=0)),
+    ],
+    expected_failed_checks=lambda estimator: {
+        "check_classifiers_classes": "scikit-learn poses the labels [-1, 1]; "
+        "LabelledOnly reads -1 as an unlabelled row, as every peer does"
+    },
+)
+def test_labelled_only_is_a_scikit_learn_classifier(estimator, check):
+    check(estimator)

@@ -210,7 +210,9 @@ def _folds_for(table: Table, n_splits: int) -> int:
     return n_splits
 
 
-def _cross_validate(name, model, preprocessor, table, folds, bar) -> MethodResult:
+def _cross_validate(
+    name: str, model, preprocessor, table: Table, folds: list, bar
+) -> MethodResult:
     """One method on every fold; its first exception ends it with a note."""
     scores, seconds, seen = [], [], []
     for train, test in folds:

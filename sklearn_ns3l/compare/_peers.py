@@ -22,8 +22,9 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 from sklearn.svm import SVC
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .. import NS3LClassifier
@@ -118,9 +119,11 @@ class LabelledOnly(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If every entry of ``y`` is -1.
+            If every entry of ``y`` is -1, or ``X`` and ``y`` differ in length.
         """
         self._validate_params()
+        # Checks the lengths, and makes any array-like X take row indices.
+        X, y = indexable(X, y)
         labelled = np.flatnonzero(~unlabelled_mask(y))
         if len(labelled) == 0:
             raise ValueError("y contains no labelled samples: every entry is -1.")
@@ -133,11 +136,20 @@ class LabelledOnly(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self.n_features_in_ = self.estimator_.n_features_in_
         return self
 
+    def __sklearn_tags__(self):
+        # Takes what its estimator takes (sparse X, NaN).
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.sparse = inner.sparse
+        tags.input_tags.allow_nan = inner.allow_nan
+        return tags
+
     def predict(self, X):
         """Predicted classes of ``X``."""
         check_is_fitted(self)
         return self.estimator_.predict(X)
 
+    @available_if(lambda self: hasattr(self.estimator, "predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of ``X``, if ``estimator`` has them."""
         check_is_fitted(self)
