@@ -27,7 +27,7 @@ from _report import (
     was_loaded,
 )
 
-from sklearn_ns3l._compare import NS3L_DEFAULT
+from sklearn_ns3l.compare import NS3L_DEFAULT
 
 
 def _nanmean(values) -> float:

@@ -6,7 +6,7 @@ the three nearest-neighbour rules, and scikit-learn on the same splits:
 ``LabelSpreading`` and ``LabelPropagation`` (knn and rbf kernels),
 ``SelfTrainingClassifier(SVC(probability=True))``, and ``SVC``,
 ``LogisticRegression`` and ``HistGradientBoostingClassifier`` fitted on the
-labelled rows alone, every peer at its defaults (``sklearn_ns3l._compare.PEERS``,
+labelled rows alone, every peer at its defaults (``sklearn_ns3l.compare.PEERS``,
 the peers of ``ns3l compare``).
 
 Data sets (``DATA_SETS``), every row on the same split of a seed:
@@ -58,7 +58,6 @@ Usage::
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -79,22 +78,18 @@ from sklearn_ns3l import (
     NearestNeighbourSelector,
     NS3LClassifier,
 )
-from sklearn_ns3l._compare import (
+from sklearn_ns3l.compare import (
     DENSE_KERNEL_LIMIT,
-    DENSE_KERNEL_PEERS,
     NS3L_DEFAULT,
     PEERS,
     SUPERVISED_TWIN,
+    ignore_deliberate_warnings,
 )
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
-# The SelfTraining row takes SVC(probability=True), deprecated in scikit-learn
-# 1.9, on purpose: CalibratedClassifierCV, its replacement, needs 5 labels of
-# each class, which the 10-label sets do not have. Here, so that the worker
-# processes, which import this module, are quiet too.
-warnings.filterwarnings(
-    "ignore", "The `probability` parameter was deprecated", FutureWarning
-)
+# The warnings the peers give on purpose (SelfTraining's SVC(probability=True)).
+# Here, so that the worker processes, which import this module, are quiet too.
+ignore_deliberate_warnings()
 
 # --------------------------------------------------------------------------
 # Settings: what decides a run's result besides the row and the seed.
@@ -383,12 +378,10 @@ def ns3l_network_features(data: DataSet, ctx: RunContext) -> NS3LClassifier:
 def peer(data: DataSet, ctx: RunContext, name: str):
     """A scikit-learn peer at its defaults (self-training: per data set)."""
     s = ctx.settings
-    if name in DENSE_KERNEL_PEERS and data.n_train(s) > s.dense_kernel_limit:
-        raise Skip(
-            f"a dense kernel over {data.n_train(s):,} training rows "
-            f"(more than {s.dense_kernel_limit:,})"
-        )
-    est = PEERS[name](random_state=ctx.seed)
+    reason = PEERS[name].skip_reason(data.n_train(s), s.dense_kernel_limit)
+    if reason is not None:
+        raise Skip(reason)
+    est = PEERS[name].make(random_state=ctx.seed)
     if name == "SelfTraining (SVC)" and data.key in s.self_training:
         est.set_params(**s.self_training[data.key])
     return est
@@ -409,19 +402,6 @@ class Method:
     ns3l: bool = False
     selector: bool = False
     note: str = ""
-
-
-#: Short names of the peers, for the table's columns and the plot.
-PEER_SHORT = {
-    "LabelSpreading (knn)": "LS knn",
-    "LabelSpreading (rbf)": "LS rbf",
-    "LabelPropagation (knn)": "LP knn",
-    "LabelPropagation (rbf)": "LP rbf",
-    "SelfTraining (SVC)": "ST SVC",
-    "SVC (labelled only)": "SVC",
-    "LogisticRegression (labelled only)": "LR",
-    "HistGradientBoosting (labelled only)": "HGB",
-}
 
 
 METHODS = (
@@ -506,7 +486,7 @@ METHODS = (
         ns3l=True,
         selector=True,
     ),
-    *(Method(name, PEER_SHORT[name], partial(peer, name=name)) for name in PEERS),
+    *(Method(p.name, p.short, partial(peer, name=p.name)) for p in PEERS.values()),
 )
 METHOD = {m.name: m for m in METHODS}
 

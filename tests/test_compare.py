@@ -1,19 +1,33 @@
 """``ns3l compare FILE --target COLUMN``: NS3L, its twin and the peers on a table."""
 
 import csv
+import warnings
 
 import numpy as np
 import pytest
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_info, threadpool_limits
 
+import sklearn_ns3l.compare
+from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l._classifier import AUTO_STEPS_PER_EPOCH
 from sklearn_ns3l._cli import main
-from sklearn_ns3l._compare import (
+from sklearn_ns3l.compare import (
+    DENSE_KERNEL_LIMIT,
     PEERS,
+    SUPERVISED_TWIN,
     CompareError,
     LabelledOnly,
+    MethodResult,
+    Table,
+    compare,
     compare_methods,
+    paired_difference,
     read_table,
     semi_supervised_folds,
 )
@@ -192,3 +206,180 @@ def test_labelled_only_equals_the_estimator_fitted_on_the_labelled_rows(digits_s
 def test_compare_error_is_a_value_error():
     assert issubclass(CompareError, ValueError)
     assert "SelfTraining (SVC)" in PEERS
+
+
+def test_every_peer_is_a_record_and_only_the_rbf_graphs_have_a_dense_kernel():
+    assert list(PEERS) == [peer.name for peer in PEERS.values()]
+    assert [p.short for p in PEERS.values()] == [
+        "LS knn", "LS rbf", "LP knn", "LP rbf", "ST SVC", "SVC", "LR", "HGB"
+    ]  # fmt: skip
+    dense = [p.name for p in PEERS.values() if p.dense_kernel]
+    assert dense == ["LabelSpreading (rbf)", "LabelPropagation (rbf)"]
+    rbf, knn = PEERS["LabelSpreading (rbf)"], PEERS["LabelSpreading (knn)"]
+    assert rbf.skip_reason(DENSE_KERNEL_LIMIT) is None
+    assert rbf.skip_reason(DENSE_KERNEL_LIMIT + 1) == (
+        f"a dense kernel over {DENSE_KERNEL_LIMIT + 1:,} training rows "
+        f"(more than {DENSE_KERNEL_LIMIT:,})"
+    )
+    assert rbf.skip_reason(11, limit=10) is not None
+    assert knn.skip_reason(10 * DENSE_KERNEL_LIMIT) is None
+
+
+def test_a_dense_kernel_peer_is_not_run_above_the_limit():
+    # 8,010 rows of which 12 labelled: the rbf peer would build an 8,004^2 kernel.
+    y = np.full(DENSE_KERNEL_LIMIT + 10, -1)
+    y[:12] = np.arange(12) % 2
+    table = Table(np.zeros((len(y), 1)), y, np.array([0, 1]), [0], [])
+    methods = {name: PEERS[name].make() for name in ("LabelSpreading (rbf)",)}
+    [result] = compare(table, methods, n_splits=2, progress=False)
+    assert result.note.startswith("not run: a dense kernel over 8,004 training rows")
+    assert result.scores == () and np.isnan(result.mean)
+
+
+def test_the_deliberate_svc_probability_warning_is_not_reported(digits_csv):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PEERS["SelfTraining (SVC)"].make().fit([[0.0], [1.0]] * 5, [0, 1] * 5)
+    if not any("probability" in str(w.message) for w in caught):
+        pytest.skip("this scikit-learn does not deprecate SVC(probability=True)")
+    table = read_table(digits_csv, "digit")
+    methods = {"SelfTraining (SVC)": PEERS["SelfTraining (SVC)"].make()}
+    [result] = compare(table, methods, n_splits=2, progress=False)
+    assert result.note == "" and len(result.scores) == 2
+    assert not any("probability" in w for w in result.warnings)
+
+
+def test_the_paired_difference_is_the_mean_and_sd_of_the_differences():
+    mean, sd = paired_difference([80.0, 90.0, 70.0], [75.0, 80.0, 70.0])
+    assert mean == pytest.approx(5.0) and sd == pytest.approx(5.0)
+    mean, sd = paired_difference([1.0], [3.0])
+    assert mean == -2.0 and np.isnan(sd)
+
+
+def test_a_method_result_gives_its_accuracy_in_percent():
+    result = MethodResult("m", scores=(0.5, 0.75, 1.0), seconds=(1.0, 3.0, 2.0))
+    assert result.mean == pytest.approx(75.0) and result.sd == pytest.approx(25.0)
+    assert result.seconds_per_fold == 2.0
+    assert np.isnan(result.delta) and np.isnan(MethodResult("m").mean)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--folds", "1", "must be an int in the range [2, inf)"),
+        ("--folds", "two", "'two' is not an integer"),
+        ("--max-epochs", "0", "must be an int in the range [1, inf)"),
+        ("--batch-size", "1", "must be an int in the range [2, inf)"),
+        ("--seed", "-1", "must be an int in the range [0, 4294967295]"),
+        ("--threads", "0", "must be an int in the range [1, inf)"),
+    ],
+)
+def test_an_option_out_of_range_is_a_usage_error_naming_it(
+    digits_csv, capsys, option, value, message
+):
+    argv = ["compare", str(digits_csv), "--target", "digit", "--max-epochs", "1"]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--methods", "logistic", "--no-progress", option, value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and message in err
+
+
+def test_max_epochs_help_says_how_long_an_epoch_is(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    # Not "passes over the labelled rows": with few labels that read as a
+    # step or two, and steps_per_epoch="auto" makes every epoch 20 or more.
+    assert "passes over the labelled rows" not in out
+    assert f"each of at least {AUTO_STEPS_PER_EPOCH} optimiser steps" in out
+
+
+def test_threads_sets_torch_and_openmp_for_the_comparison_only(tmp_path, monkeypatch):
+    X, y = load_digits(return_X_y=True)
+    path = tmp_path / "digits.npz"
+    np.savez(path, X=X[:200] / 16, y=hide_labels(y[:200], 5, 0))
+    seen = []
+    fit = NS3LClassifier.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        seen.extend(p["num_threads"] for p in threadpool_info())
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(NS3LClassifier, "fit", spy)
+    before = torch.get_num_threads()
+    argv = ["compare", str(path), "--max-epochs", "1", "--folds", "2"]
+    with threadpool_limits(2):
+        torch.set_num_threads(2)
+        try:
+            # No method matches "none": the supervised twin alone.
+            assert main([*argv, "--methods", "none", "--threads", "1"]) == 0
+            assert torch.get_num_threads() == 2  # given back
+        finally:
+            torch.set_num_threads(before)
+    assert len(seen) > 2 and set(seen) == {1}
+
+
+class _Flagged(ClassifierMixin, BaseEstimator):
+    """Right on the rows whose ``column`` is 1, wrong elsewhere (truth: last column)."""
+
+    def __init__(self, column=0):
+        self.column = column
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X)
+        truth = X[:, -1].astype(int)
+        return np.where(X[:, self.column] == 1, truth, 1 - truth)
+
+
+def test_a_difference_that_rounds_to_zero_prints_without_a_minus(
+    tmp_path, monkeypatch, capsys
+):
+    # Two folds of 6 test rows: the twin is right on 1 and 3 of them, the other
+    # method on 2 and 2. The same mean, but in floating point a hair below it.
+    y = np.array([0, 1] * 6 + [-1] * 4)
+    X = np.zeros((len(y), 3))
+    X[:, 2] = y.clip(0)
+    for (_, test), twin, other in zip(
+        semi_supervised_folds(y, 2, random_state=0), (1, 3), (2, 2), strict=True
+    ):
+        X[test[:twin], 0] = 1
+        X[test[:other], 1] = 1
+    delta = np.mean(np.array([2 / 6, 2 / 6]) * 100 - np.array([1 / 6, 3 / 6]) * 100)
+    assert -0.005 < delta < 0  # the case this test is about
+    path = tmp_path / "flags.npz"
+    np.savez(path, X=X, y=y)
+
+    def methods(**params):
+        return {SUPERVISED_TWIN: _Flagged(0), "flagged": _Flagged(1)}
+
+    monkeypatch.setattr(sklearn_ns3l.compare, "compare_methods", methods)
+    out = tmp_path / "table.csv"
+    argv = ["compare", str(path), "--folds", "2", "--no-progress"]
+    assert main([*argv, "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    flagged = next(line for line in printed.splitlines() if line.startswith("flagged"))
+    assert "33.33 ± 0.00" in flagged and "+0.00 ± 23.57" in flagged
+    assert "-0.00" not in printed
+    with open(out, newline="") as f:
+        rows = {r["method"]: r for r in csv.DictReader(f)}
+    assert rows["flagged"]["delta_vs_supervised_twin"] == "0.0000"
+
+
+@parametrize_with_checks(
+    [
+        LabelledOnly(LogisticRegression()),
+        LabelledOnly(HistGradientBoostingClassifier(random_state=0)),
+    ],
+    expected_failed_checks=lambda estimator: {
+        "check_classifiers_classes": "scikit-learn poses the labels [-1, 1]; "
+        "LabelledOnly reads -1 as an unlabelled row, as every peer does"
+    },
+)
+def test_labelled_only_is_a_scikit_learn_classifier(estimator, check):
+    check(estimator)
