@@ -120,7 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["compare"]:
         return compare_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.T != parser.get_default("T") and args.selector != "threshold":
+        # As NS3LClassifier refuses it: a T that no selector reads.
+        parser.error(
+            f"-T {args.T:g} is read only by --selector threshold; with "
+            f"--selector {args.selector} it would change nothing."
+        )
     try:
         X_train, X_test, y_train, y_test = _load(args)
         # Before any training: too many labels per class for the data is refused.

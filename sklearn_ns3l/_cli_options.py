@@ -16,7 +16,8 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval
 
-from ._classifier import AUTO_STEPS_PER_EPOCH, NS3LClassifier
+from ._classifier import NS3LClassifier
+from ._fit_plan import AUTO_STEPS_PER_EPOCH
 from .selectors import SELECTORS
 
 __all__ = ["build_compare_parser", "build_parser"]

@@ -153,3 +153,12 @@ def test_without_threads_the_counts_are_left_as_they_are(fits_see):
 def test_the_oracle_ablation_reads_the_hidden_labels(capsys):
     assert main([*_QUICK, "--selector", "oracle"]) == 0
     assert "NS3L (oracle)" in capsys.readouterr().out
+
+
+def test_T_without_the_threshold_selector_is_a_usage_error(capsys):
+    # NS3LClassifier refuses a T that no selector reads; so does the CLI,
+    # before any data is loaded.
+    with pytest.raises(SystemExit) as exit_:
+        main(["-T", "0.1"])
+    assert exit_.value.code == 2
+    assert "read only by --selector threshold" in capsys.readouterr().err

@@ -15,8 +15,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import sklearn_ns3l.compare
 from sklearn_ns3l import NS3LClassifier
-from sklearn_ns3l._classifier import AUTO_STEPS_PER_EPOCH
 from sklearn_ns3l._cli import main
+from sklearn_ns3l._fit_plan import AUTO_STEPS_PER_EPOCH
 from sklearn_ns3l.compare import (
     DENSE_KERNEL_LIMIT,
     PEERS,

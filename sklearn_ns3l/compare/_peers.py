@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .. import NS3LClassifier
+from .._classifier import NS3LClassifier
 from .._unlabelled import unlabelled_mask
 
 __all__ = [
