@@ -17,6 +17,7 @@ from ._net import TRAIN_LOSS
 from ._networks import build_module, last_linear, seeded_global_rng
 from ._precision import PRECISIONS
 from ._predict_checks import check_finite_proba, check_sample_shape
+from ._scaling import scaled
 from ._scoring import labelled_accuracy_score
 from ._sparse import dense_rows
 from ._training import (
@@ -141,6 +142,20 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(channels, height, width)`` of each sample
         when ``X`` holds flattened images.
+    scale : {"auto", "standard"} or None, default="auto"
+        Standardisation of feature vectors (never of images), fitted on
+        every row of ``X``, labelled or not, and applied in prediction
+        (``scaler_``). ``"auto"`` standardises when the columns' ranges
+        differ by more than a factor of 20 (the widest against the median
+        column): a raw table whose columns come in their own units (raw
+        wine: 62 % accuracy unscaled, 92 % standardised, on development
+        splits) and not pixels or columns already on one scale, which lose
+        accuracy when standardised (digits: 94.7 % against 91.7 %);
+        ``docs/results/raw_tables.md``. ``"standard"`` always standardises
+        feature vectors; None never does (e.g. inside a ``Pipeline`` that
+        scales). A sparse ``X`` is scaled without centring; a memory-mapped
+        one is not scaled (``"auto"`` warns where it would have,
+        ``"standard"`` raises a ValueError).
     max_epochs : int, default=50
         Epochs of training (each of ``steps_per_epoch`` optimiser steps).
     steps_per_epoch : "auto", int or None, default="auto"
@@ -218,6 +233,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Class labels (-1 excluded).
     precision_ : {"float32", "bfloat16", "float16"}
         The precision ``precision`` resolved to on the fit's device.
+    scaler_ : sklearn.preprocessing.StandardScaler or None
+        The standardisation ``scale`` chose and fitted, or None.
     n_features_in_ : int
         Number of features (for images, the size of the second axis of ``X``).
     input_shape_ : tuple of int
@@ -326,6 +343,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         "labelled_fraction": [Interval(Real, 0, 1, closed="neither")],
         "module": [None, StrOptions({"cnn", "mlp"}), HasMethods(["forward"])],
         "image_shape": [None, tuple, list],
+        "scale": [None, StrOptions({"auto", "standard"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "steps_per_epoch": [
             None,
@@ -360,6 +378,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         labelled_fraction=0.5,
         module=None,
         image_shape=None,
+        scale="auto",
         max_epochs=50,
         steps_per_epoch="auto",
         batch_size=100,
@@ -386,6 +405,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.labelled_fraction = labelled_fraction
         self.module = module
         self.image_shape = image_shape
+        self.scale = scale
         self.max_epochs = max_epochs
         self.steps_per_epoch = steps_per_epoch
         self.batch_size = batch_size
@@ -483,6 +503,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         plan = plan_fit(self, X, unlabelled, y_known, sample_weight)
+        if plan.scaler is not None:
+            # Fitted on every row, labelled or not: the network and the
+            # selector's graph read the same standardised columns.
+            X = scaled(plan.scaler.fit(X), X)
         y_true_pool = _pool_truth(y_true, y, plan.rows.pool)
         module = self._build_module(X, plan)
         negatives = None
@@ -535,6 +559,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = plan.classes
         self.input_shape_ = plan.input_shape
         self.precision_ = plan.precision
+        self.scaler_ = plan.scaler
         self.n_labelled_, self.n_unlabelled_ = plan.n_labelled, plan.n_unlabelled
         self.selector_ = plan.selector
         self.companion_ = plan.companion
@@ -581,6 +606,7 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             self, X, reset=False, accept_sparse="csr", allow_nd=True, dtype=np.float32
         )
         check_sample_shape(X, self.input_shape_, owner, validated=True)
+        X = scaled(self.scaler_, X)
         proba = self.net_.predict_proba(X)
         check_finite_proba(proba, X)
         return proba

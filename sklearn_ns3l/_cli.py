@@ -98,7 +98,12 @@ def compare_main(argv: list[str]) -> int:
         n_notes = len(table.notes)
         with _threads(args.threads):
             results = compare(
-                table, methods, args.folds, args.seed, progress=not args.no_progress
+                table,
+                methods,
+                args.folds,
+                args.seed,
+                progress=not args.no_progress,
+                scale=args.scale,
             )
     except CompareError as exc:
         print(f"ns3l compare: {exc}", file=sys.stderr)

@@ -187,10 +187,13 @@ def build_compare_parser() -> argparse.ArgumentParser:
         "Rows whose target is empty or -1 are unlabelled. Each method is "
         "scored by stratified cross-validation over the labelled rows only: "
         "every training fold also holds all the unlabelled rows, and every "
-        "method sees the same folds. Features: numeric columns are used as "
-        "they are (a missing value becomes the column's median), the others "
-        "one-hot encoded (a missing value is a category of its own), in a "
-        "scikit-learn Pipeline of a ColumnTransformer and the model.",
+        "method sees the same folds. Features: numeric columns get their "
+        "column's median for a missing value and, where their ranges differ "
+        "by more than a factor of 20 (columns in different units), are "
+        "standardised (see --scale); the others are one-hot encoded (a "
+        "missing value is a category of its own); in a scikit-learn Pipeline "
+        "of a ColumnTransformer and the model. Every method gets the same "
+        "features, and the table says what was done.",
         epilog="Peers: "
         + ", ".join(PEERS)
         + f". The rbf graph methods are left out above {DENSE_KERNEL_LIMIT:,} "
@@ -216,6 +219,16 @@ def build_compare_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COLUMN",
         help="columns not to use as features (default: none)",
+    )
+    p.add_argument(
+        "--scale",
+        choices=["auto", "standard", "none"],
+        default="auto",
+        help="standardisation of the numeric columns, the same for every "
+        "method: 'auto' where their ranges differ by more than a factor of 20 "
+        "(a raw table in mixed units; pixels and columns on one scale lose "
+        "accuracy standardised), 'standard' always, 'none' never "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--folds",

@@ -38,6 +38,7 @@ from ._net import TRAIN_LOSS, VALID_ACC, VALID_LOSS
 from ._networks import resolve_image_shape
 from ._objective import SemiSupervisedObjective, WeightedTerm
 from ._precision import resolve_precision
+from ._scaling import make_scaler
 from ._training import (
     NETWORK_NEGATIVES,
     THRESHOLD_CALIBRATION,
@@ -101,6 +102,7 @@ class FitPlan:
     objective: SemiSupervisedObjective
     selector_features: str | None
     calibrating: bool
+    scaler: object | None
     augment: object | None
     n_steps: int | None
     steps_per_epoch: int
@@ -213,6 +215,7 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight) -> FitPlan:
         objective=objective,
         selector_features=features,
         calibrating=reads_pool and _calibrates_threshold(clf, selector, valid),
+        scaler=make_scaler(clf.scale, X, image_shape),
         augment=make_augmenter(clf.augment, image_shape, torch_seed + 1),
         n_steps=None,
         steps_per_epoch=0,

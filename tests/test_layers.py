@@ -33,7 +33,7 @@ LAYERS = [
         "plotting",
     },
     {"_scoring", "datasets"},
-    {"selectors", "unlabelled_terms", "_batching"},
+    {"selectors", "unlabelled_terms", "_batching", "_scaling"},
     {"_objective", "_net", "callbacks"},
     {"_training"},
     {"_fit_plan"},

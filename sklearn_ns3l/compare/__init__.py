@@ -3,7 +3,8 @@
 A user's table (CSV, Parquet or anything else pandas reads, or an ``.npz`` with
 ``X`` and ``y``) is read into features and a target whose empty or -1 entries
 are the unlabelled rows (:func:`read_table`). Every method is a scikit-learn
-``Pipeline``: a ``ColumnTransformer`` (numeric columns as they are, the others
+``Pipeline``: a ``ColumnTransformer`` (numeric columns imputed, and
+standardised where their units differ, the others
 one-hot encoded; :func:`make_preprocessor`), then the model. Each is scored by
 stratified cross-validation over the labelled rows only
 (:func:`semi_supervised_folds`): every training fold also holds all the
@@ -35,7 +36,7 @@ from ._peers import (
     ignore_deliberate_warnings,
 )
 from ._read import read_table
-from ._table import CompareError, Table, make_preprocessor
+from ._table import CompareError, Table, make_preprocessor, scales_numeric_columns
 
 __all__ = [
     "DENSE_KERNEL_LIMIT",
@@ -54,6 +55,7 @@ __all__ = [
     "format_results",
     "ignore_deliberate_warnings",
     "make_preprocessor",
+    "scales_numeric_columns",
     "paired_difference",
     "read_table",
     "semi_supervised_folds",

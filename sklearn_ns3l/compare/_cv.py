@@ -13,8 +13,15 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from .._scaling import RANGE_SPREAD_LIMIT
 from ._peers import PEERS, SUPERVISED_TWIN, ignore_deliberate_warnings
-from ._table import CompareError, Table, make_preprocessor, show_label
+from ._table import (
+    CompareError,
+    Table,
+    make_preprocessor,
+    scales_numeric_columns,
+    show_label,
+)
 
 __all__ = ["MethodResult", "compare", "paired_difference", "semi_supervised_folds"]
 
@@ -124,6 +131,7 @@ def compare(
     n_splits: int = 5,
     random_state=0,
     progress: bool = True,
+    scale: str = "auto",
 ) -> list[MethodResult]:
     """Cross-validate every method on the table's labelled rows.
 
@@ -145,6 +153,10 @@ def compare(
         The folds' shuffling.
     progress : bool, default=True
         Show a progress bar.
+    scale : {"auto", "standard", "none"}, default="auto"
+        Standardisation of the numeric columns, the same for every method
+        (:func:`make_preprocessor`); what was done is added to
+        ``table.notes``.
 
     Returns
     -------
@@ -161,7 +173,14 @@ def compare(
     n_splits = _folds_for(table, n_splits)
     folds = semi_supervised_folds(table.y, n_splits, random_state)
     n_train = len(folds[0][0])
-    preprocessor = make_preprocessor(table)
+    preprocessor = make_preprocessor(table, scale)
+    scales, spread = scales_numeric_columns(table, scale)
+    if table.numeric:
+        table.notes.append(
+            f"numeric columns {'standardised' if scales else 'not scaled'} for "
+            f"every method (scale={scale!r}; their ranges differ by a factor "
+            f"of {spread:.3g}, and 'auto' standardises above {RANGE_SPREAD_LIMIT:g})"
+        )
     bar = tqdm(
         total=len(methods) * len(folds), unit="fit", disable=not progress, leave=False
     )

@@ -267,8 +267,9 @@ def compare_methods(
     """The methods ``ns3l compare`` runs, by name, unfitted.
 
     ``NS3LClassifier()`` at its defaults (but for the given training length,
-    batch size and device), its supervised twin (``selector=None``, the same
-    batches without the NS3L term), then :data:`PEERS`.
+    batch size and device, and ``scale=None``: :func:`compare` prepares the
+    features of every method alike), its supervised twin (``selector=None``,
+    the same batches without the NS3L term), then :data:`PEERS`.
 
     Parameters
     ----------
@@ -286,7 +287,7 @@ def compare_methods(
     methods : dict of str to estimator
         :data:`NS3L_DEFAULT`, :data:`SUPERVISED_TWIN`, then every peer.
     """
-    ns3l = {"random_state": random_state, "device": device}
+    ns3l = {"random_state": random_state, "device": device, "scale": None}
     if max_epochs is not None:
         ns3l["max_epochs"] = max_epochs
     if batch_size is not None:

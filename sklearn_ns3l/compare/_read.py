@@ -138,7 +138,7 @@ def _read_frame_table(path: Path, target: str | None, drop) -> Table:
         # Missing as NaN (not None), which the imputer's constant fills.
         X[column] = X[column].astype(object).where(X[column].notna(), np.nan)
     note = (
-        f"{len(numeric)} numeric column(s) used as they are, "
+        f"{len(numeric)} numeric column(s) (missing values: the median), "
         f"{len(categorical)} categorical one(s) one-hot encoded"
         + (f": {', '.join(map(str, categorical[:8]))}" if categorical else "")
         + ("..." if len(categorical) > 8 else "")
