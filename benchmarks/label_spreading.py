@@ -33,6 +33,10 @@ against exact search over the whole file on ``--recall-queries`` rows
 
 Results go to ``docs/results/label_spreading.{md,json}`` (``--out``).
 
+``--digits`` reads scikit-learn's 1,797 8x8 digits (64 features, shipped with
+it) in place of Fashion-MNIST in both parts; ``--quick`` does, unless
+``--data-path`` is given, so that the smoke test needs no data file.
+
 Usage::
 
     python benchmarks/label_spreading.py            # both parts, ~10 minutes
