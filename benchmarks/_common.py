@@ -1,4 +1,9 @@
-"""What every benchmark shares: where the data is, the machine, timing, JSON.
+"""What every benchmark shares: the data, the machine, timing, JSON.
+
+The one home of each: Fashion-MNIST's location and loader
+(``fashion_mnist``) and the pixel scaling (``unit_images``); the CPU's facts
+(``cpu_info``, read from ``/proc/cpuinfo`` once) and the peak RSS
+(``peak_rss_mib``).
 
 torch, scikit-learn and the package are imported where used, so that a
 benchmark measuring its own memory pays for nothing it does not use.
@@ -24,7 +29,7 @@ SHARED_FASHION_MNIST = REPO.parent / "shared" / "data" / "fashion_mnist.npz"
 
 
 # --------------------------------------------------------------------------
-# Data location.
+# Data: where it is and how it is read.
 # --------------------------------------------------------------------------
 
 
