@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: The name of the row every other row is compared with, by default.
+SUPERVISED = "Supervised"
+
 
 @dataclass(frozen=True)
 class RunContext:
@@ -206,7 +209,7 @@ class Catalogue:
     xlabel: str
     profiles: Mapping[str, Profile]
     rows: tuple[Row, ...]
-    baseline: str = "Supervised"
+    baseline: str = SUPERVISED
     comparisons: tuple[tuple[str, str], ...] = ()
     paper: str | None = None
     paper_label: str = "paper"

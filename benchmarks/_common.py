@@ -1,4 +1,9 @@
-"""What every benchmark shares: where the data is, the machine, timing, JSON.
+"""What every benchmark shares: the data, the machine, timing, JSON.
+
+The one home of each: Fashion-MNIST's location and loader
+(``fashion_mnist``) and the pixel scaling (``unit_images``); the CPU's facts
+(``cpu_info``, read from ``/proc/cpuinfo`` once) and the peak RSS
+(``peak_rss_mib``).
 
 torch, scikit-learn and the package are imported where used, so that a
 benchmark measuring its own memory pays for nothing it does not use.
@@ -6,11 +11,13 @@ benchmark measuring its own memory pays for nothing it does not use.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -22,7 +29,7 @@ SHARED_FASHION_MNIST = REPO.parent / "shared" / "data" / "fashion_mnist.npz"
 
 
 # --------------------------------------------------------------------------
-# Data location.
+# Data: where it is and how it is read.
 # --------------------------------------------------------------------------
 
 
@@ -49,19 +56,68 @@ def fashion_mnist_path(path: str | None = None) -> str | None:
     return None
 
 
+def fashion_mnist(path: str | None = None):
+    """Fashion-MNIST as stored (uint8 images), read where ``fashion_mnist_path`` says.
+
+    The one loader of the benchmarks: ``sklearn_ns3l.datasets.FashionMNIST``
+    (``X_train``, ``y_train``, ``X_test``, ``y_test``, ``source``). Raises
+    ``FileNotFoundError`` where no copy is found.
+    """
+    from sklearn_ns3l.datasets import load_fashion_mnist
+
+    return load_fashion_mnist(fashion_mnist_path(path))
+
+
+def unit_images(X):
+    """uint8 pixels scaled to [0, 1] as float32, the shape kept.
+
+    Divided in float32: for the 256 pixel values this equals dividing in
+    float64 and rounding, so every benchmark's images are the same numbers.
+    """
+    import numpy as np
+
+    return (X / np.float32(255)).astype(np.float32)
+
+
 # --------------------------------------------------------------------------
 # The machine and the versions.
 # --------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
+@functools.cache
+def cpu_info() -> dict[str, str]:
+    """The first CPU's fields of ``/proc/cpuinfo`` (Linux), else an empty dict.
+
+    The one reader of CPU facts here: the model name, the ``flags`` (the
+    instruction sets) and the clock (``cpu MHz``).
+    """
+    info: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, sep, value = line.partition(":")
+            if sep and key.strip() not in info:
+                info[key.strip()] = value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return info
+
+
+def cpu_model() -> str:
+    return cpu_info().get("model name") or platform.processor() or platform.machine()
+
+
+def cpu_flags() -> set[str]:
+    """The instruction-set flags of ``/proc/cpuinfo`` (empty where unreadable)."""
+    return set(cpu_info().get("flags", "").split())
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far, in MiB (``ru_maxrss``).
+
+    On Linux ``ru_maxrss`` is in KiB and survives ``exec``: a child starts at
+    its parent's peak (see ``run_part_in_child``).
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def machine(device: str = "cpu") -> dict:

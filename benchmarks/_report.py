@@ -13,7 +13,7 @@ import datetime
 from pathlib import Path
 
 import numpy as np
-from _catalogue import Catalogue
+from _catalogue import SUPERVISED, Catalogue
 from _common import write_json
 
 
@@ -50,7 +50,7 @@ def paired_differences(runs: list[dict], pairs) -> list[dict]:
     return out
 
 
-def baseline_of(name: str, names, baseline: str = "Supervised") -> str:
+def baseline_of(name: str, names, baseline: str = SUPERVISED) -> str:
     """The row a row is compared with: the baseline, or its variant.
 
     A row named ``"X, variant"`` is compared with ``"<baseline>, variant"``

@@ -1,10 +1,11 @@
 """The outputs of ``vs_sklearn.py``: one table per data set, a summary, a plot, a JSON.
 
 Built on ``_report`` (the per-row summary, the paired differences, the
-machine): rows are named ``"<method>, <data set>"``, so the summary's
-baseline of a row is the supervised twin of its data set. Everything is read
-from the runs' records; nothing is trained, and the same runs always give the
-same files (``--from-json FILE --report-only`` rewrites them).
+machine): rows are named ``"<method>, <data set>"`` (``_datasets.row_name``),
+so the summary's baseline of a row is the supervised twin of its data set.
+Everything is read from the runs' records; nothing is trained, and the same
+runs always give the same files (``--from-json FILE --report-only`` rewrites
+them).
 
 The full profile's outputs are ``vs_sklearn.{md,png,json}``, another
 profile's ``vs_sklearn_<profile>.*``.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import write_json
+from _datasets import method_and_data_set, row_name
 from _report import (
     describe_machine,
     elapsed_minutes,
@@ -26,6 +28,7 @@ from _report import (
     summarise,
     was_loaded,
 )
+from _run import NEGATIVES_PER_SAMPLE, WRONG_NEGATIVE_RATE
 
 from sklearn_ns3l.compare import NS3L_DEFAULT
 
@@ -46,21 +49,17 @@ def collect(catalogue, profile, runs, methods, data_sets) -> list[dict]:
     for d in data_sets:
         rows = {}
         for m in methods:
-            name = f"{m.name}, {d.key}"
+            name = row_name(m.name, d.key)
             if name not in by_name:
                 continue
             t = dict(by_name[name], method=m.name, ns3l=m.ns3l, selector=m.selector)
             diags = [r["diagnostics"] for r in runs_of[name]]
-            t["wrong_negative_rate"] = _nanmean(
-                d_.get("wrong_negative_rate") for d_ in diags
-            )
-            t["negatives_per_sample"] = _nanmean(
-                d_.get("negatives_per_sample") for d_ in diags
-            )
+            for key in (WRONG_NEGATIVE_RATE, NEGATIVES_PER_SAMPLE):
+                t[key] = _nanmean(d_.get(key) for d_ in diags)
             rows[m.name] = t
         if not rows:
             continue
-        first = runs_of[f"{next(iter(rows))}, {d.key}"][0]
+        first = runs_of[row_name(next(iter(rows)), d.key)][0]
         entry = {
             "data_set": d.key,
             "title": d.title.format(**settings),
@@ -85,7 +84,12 @@ def collect(catalogue, profile, runs, methods, data_sets) -> list[dict]:
         if default is not None and peers:
             (pair,) = paired_differences(
                 runs,
-                [(f"{default['method']}, {d.key}", f"{entry['best_peer']}, {d.key}")],
+                [
+                    (
+                        row_name(default["method"], d.key),
+                        row_name(entry["best_peer"], d.key),
+                    )
+                ],
             ) or [None]
             entry["default_minus_best_peer"] = pair
         out.append(entry)
@@ -284,14 +288,14 @@ def markdown(catalogue, profile, entries, runs, skips, methods, data_sets) -> st
             lines.append(
                 f"| {m.name} | {fmt_pm(t['mean'], t['sd'])} | {delta} | "
                 f"{len(t['seeds'])} | {t['seconds_mean']:.1f} | "
-                f"{_pct(t['wrong_negative_rate'])} | "
-                f"{_num(t['negatives_per_sample'])} |"
+                f"{_pct(t[WRONG_NEGATIVE_RATE])} | "
+                f"{_num(t[NEGATIVES_PER_SAMPLE])} |"
             )
     if skips:
         # Reason -> method -> data sets, then the methods that share both.
         by_reason: dict[str, dict[str, list[str]]] = {}
         for s in skips:
-            method, _, data_key = s["row"].rpartition(", ")
+            method, data_key = method_and_data_set(s["row"])
             keys = by_reason.setdefault(s["skipped"].splitlines()[0], {})
             keys.setdefault(method, [])
             if data_key not in keys[method]:

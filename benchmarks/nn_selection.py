@@ -50,19 +50,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import time
 
 import faiss
 import numpy as np
 import sklearn
-from _common import fashion_mnist_path, interleaved, run_part_in_child, summary
+from _common import (
+    fashion_mnist,
+    interleaved,
+    peak_rss_mib,
+    run_part_in_child,
+    summary,
+    unit_images,
+)
 from sklearn.neighbors import NearestNeighbors
 
-from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
-from sklearn_ns3l.selectors import NearestNeighbourSelector
+from sklearn_ns3l.datasets import hide_labels
+from sklearn_ns3l.selectors import RULES, NearestNeighbourSelector
 
-RULES = ("nn_exclude_class", "nn_exclude_nearest", "nn_furthest")
 N_FEATURES = 784
 N_CLASSES = 10
 
@@ -71,11 +76,11 @@ def fashion_mnist_or_synthetic(path, synthetic: bool):
     """(X_l, y_l, X_u, description): 2,000 labelled and 58,000 unlabelled rows."""
     if not synthetic:
         try:
-            data = load_fashion_mnist(fashion_mnist_path(path))
+            data = fashion_mnist(path)
         except (FileNotFoundError, ValueError) as exc:
             print(f"Fashion-MNIST not read ({exc}): synthetic data instead.")
         else:
-            X = data.X_train.reshape(len(data.X_train), -1).astype(np.float32) / 255
+            X = unit_images(data.X_train.reshape(len(data.X_train), -1))
             y_semi = hide_labels(data.y_train, 200, random_state=0)
             labelled = y_semi != -1
             return (
@@ -159,11 +164,6 @@ def synthetic_rows(seed: int, n: int, y: np.ndarray | None = None):
     X = latent @ basis
     X += 0.05 * rng.standard_normal(X.shape, dtype=np.float32)
     return X
-
-
-def peak_rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def part_approx(args) -> None:

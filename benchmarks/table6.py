@@ -65,9 +65,9 @@ import sys
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
-from _catalogue import Catalogue, Dataset, Profile, Row, RunContext, Split
-from _common import fashion_mnist_path
+from _catalogue import SUPERVISED, Catalogue, Dataset, Profile, Row, RunContext
+from _common import fashion_mnist
+from _datasets import fashion_split
 from _runner import main as run_catalogue
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
@@ -77,7 +77,6 @@ from sklearn_ns3l import (
     OracleSelector,
     UniformSelector,
 )
-from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
 # --------------------------------------------------------------------------
 # Settings: what is trained, on how much data, for how long.
@@ -117,44 +116,8 @@ class Settings:
 # --------------------------------------------------------------------------
 
 
-def load(data_path: str | None):
-    return load_fashion_mnist(fashion_mnist_path(data_path))
-
-
-def split(data, settings: Settings, seed: int) -> Split:
-    """Images in [0, 1], (n, 28, 28) float32: the labelled ones, then the pool."""
-    y_semi = hide_labels(data.y_train, settings.labels_per_class, random_state=seed)
-    labelled = np.flatnonzero(y_semi != -1)
-    pool = np.flatnonzero(y_semi == -1)
-    if settings.n_unlabelled > len(pool):
-        raise ValueError(
-            f"n_unlabelled={settings.n_unlabelled} but only {len(pool)} "
-            "unlabelled images are left."
-        )
-    if settings.n_unlabelled < len(pool):
-        rng = np.random.default_rng(seed)
-        pool = np.sort(rng.choice(pool, settings.n_unlabelled, replace=False))
-    rows = np.concatenate([labelled, pool])
-    X = (data.X_train[rows] / np.float32(255)).astype(np.float32)
-    y = np.concatenate([y_semi[labelled], np.full(len(pool), -1)])
-    X_test, y_test = data.X_test, data.y_test
-    if settings.n_test is not None:
-        test_rows = np.random.default_rng(10_000 + seed).choice(
-            len(y_test), settings.n_test, replace=False
-        )
-        X_test, y_test = X_test[np.sort(test_rows)], y_test[np.sort(test_rows)]
-    return Split(
-        X=X,
-        y=y,
-        y_true=data.y_train[rows],
-        X_test=(X_test / np.float32(255)).astype(np.float32),
-        y_test=np.asarray(y_test),
-        n_labelled=len(labelled),
-        n_unlabelled=len(pool),
-    )
-
-
-FASHION_MNIST = Dataset("fashion-mnist", load=load, split=split)
+# The split (``_datasets.fashion_split``) is shared with the peer benchmark.
+FASHION_MNIST = Dataset("fashion-mnist", load=fashion_mnist, split=fashion_split)
 
 
 # --------------------------------------------------------------------------
@@ -211,7 +174,7 @@ def label_spreading(ctx: RunContext) -> LabelSpreading:
 
 
 ROWS = (
-    Row("Supervised", partial(ns3l, selector=None), paper=(17.25, 0.22)),
+    Row(SUPERVISED, partial(ns3l, selector=None), paper=(17.25, 0.22)),
     Row(
         "Supervised, pool in the batch (λ = 0)",
         partial(ns3l, selector="threshold", ns_weight=0.0),

@@ -27,9 +27,10 @@ same profile, so every comparison is paired by seed:
   the cpu profile, cosine-decayed: the threshold, uniform and oracle rows and
   the companions, where the network is far less sure of the pool.
 
-The cosine decay is skorch's ``LRScheduler`` with a ``LambdaLR`` stepped every
-batch, given in ``NS3LClassifier(callbacks=...)``: the learning rate of step
-``k`` of ``n`` is ``lr * (1 + cos(pi * k / n)) / 2``.
+The cosine decay is the package's (``sklearn_ns3l.callbacks.cosine_schedule``:
+skorch's ``LRScheduler`` with a ``LambdaLR`` stepped every batch), given in
+``NS3LClassifier(callbacks=...)`` so that the rows keep the paper's epoch:
+the learning rate of step ``k`` of ``n`` is ``lr * (1 + cos(pi * k / n)) / 2``.
 
 Usage::
 
@@ -54,15 +55,13 @@ from functools import partial
 
 import table6
 import torch
-from _catalogue import Row
+from _catalogue import SUPERVISED, Row
 from _runner import main as run_catalogue
-from skorch.callbacks import LRScheduler
 from table6 import ns3l
 from torch import nn
-from torch.optim.lr_scheduler import LambdaLR
 
 from sklearn_ns3l import VATLoss
-from sklearn_ns3l.callbacks import CosineDecay
+from sklearn_ns3l.callbacks import cosine_schedule
 
 # --------------------------------------------------------------------------
 # Profiles.
@@ -135,31 +134,27 @@ def keras_cnn(ctx, **params):
     return ns3l(ctx, module=module, **params)
 
 
-class CosineLR(LRScheduler):
-    """``LRScheduler(LambdaLR, lr_lambda=CosineDecay(n), step_every="batch")``.
+#: The name of the cosine schedule's callback, and what a row's name gets.
+COSINE_LR = "cosine_lr"
+COSINE_SUFFIX = ", cosine lr"
 
-    skorch's scheduler itself, with a repr that says what it does (each run's
-    JSON records the estimator's repr).
-    """
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.policy.__name__}, "
-            f"lr_lambda={self.lr_lambda!r}, step_every={self.step_every!r})"
-        )
+def cosine_name(name: str) -> str:
+    """The name of the cosine-decayed variant of row ``name``."""
+    return name + COSINE_SUFFIX
 
 
 def cosine_lr(make, ctx):
     """The estimator of ``make`` with its learning rate decayed step by step."""
     s = ctx.settings
     steps_per_epoch = math.ceil(s.labels_per_class * 10 / (s.batch_size // 2))
-    schedule = CosineLR(
-        LambdaLR,
-        lr_lambda=CosineDecay(s.max_epochs * steps_per_epoch),
-        step_every="batch",
-    )
+    # The package's schedule (what lr_schedule="cosine" trains with), added
+    # as a callback: the rows keep the paper's epoch (steps_per_epoch=None).
+    # Runs recorded before it was imported name it ``CosineLR``, the same
+    # scheduler under this module's old name.
+    schedule = cosine_schedule(s.max_epochs * steps_per_epoch)
     est = make(ctx)
-    return est.set_params(callbacks=[*(est.callbacks or []), ("cosine_lr", schedule)])
+    return est.set_params(callbacks=[*(est.callbacks or []), (COSINE_LR, schedule)])
 
 
 def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
@@ -170,13 +165,13 @@ def with_cosine_lr(row: Row, keep_note: bool = False) -> Row:
     """
     return dataclasses.replace(
         row,
-        name=f"{row.name}, cosine lr",
+        name=cosine_name(row.name),
         make=partial(cosine_lr, row.make),
         paper=None,
         note="the row of the same name with the learning rate decayed from "
         "6e-4 to 0 along a cosine over the run (Adam); the other `cosine lr` "
         "rows likewise."
-        if row.name == "Supervised"
+        if row.name == SUPERVISED
         else row.note
         if keep_note
         else "",
@@ -246,7 +241,7 @@ VAT_ROWS = tuple(
 )
 
 COSINE_BASE = [
-    "Supervised",
+    SUPERVISED,
     "Uniform - 1",
     "Furthest class with NN - 1",
     "Threshold T = 0.03",
@@ -273,9 +268,9 @@ COMPARISONS = table6.COMPARISONS + tuple(
     pair
     for pair in (
         (f"{a}{variant}", f"{b}{variant}")
-        for variant in ("", ", cosine lr")
+        for variant in ("", COSINE_SUFFIX)
         for a, b in [
-            ("Threshold T = 0.03", "Supervised"),
+            ("Threshold T = 0.03", SUPERVISED),
             ("Pseudo-label + NS3L", "Pseudo-label"),
             ("VAT + NS3L", "VAT"),
             *((f"VAT + NS3L (eps = {e})", f"VAT (eps = {e})") for e in (0.5, 1.0)),
@@ -285,27 +280,27 @@ COMPARISONS = table6.COMPARISONS + tuple(
 )
 
 DEFAULT_ROWS = {
-    "ablation-e20": ("Supervised",)
+    "ablation-e20": (SUPERVISED,)
     + tuple(r.name for r in ABLATION_ROWS + COSINE_ROWS if r not in LONG_COSINE_ROWS),
     "ablation-e50": (
-        "Supervised",
+        SUPERVISED,
         "Threshold T = 0.03",
-        "Supervised, cosine lr",
-        "Threshold T = 0.03, cosine lr",
+        cosine_name(SUPERVISED),
+        cosine_name("Threshold T = 0.03"),
     ),
     "ablation-e100": (
-        "Supervised, cosine lr",
-        "Threshold T = 0.03, cosine lr",
-        "Threshold T = 0.05, cosine lr",
+        cosine_name(SUPERVISED),
+        cosine_name("Threshold T = 0.03"),
+        cosine_name("Threshold T = 0.05"),
         *(r.name for r in LONG_COSINE_ROWS),
-        "Pseudo-label, cosine lr",
-        "Pseudo-label + NS3L, cosine lr",
+        cosine_name("Pseudo-label"),
+        cosine_name("Pseudo-label + NS3L"),
     ),
-    "ablation-e200": ("Supervised, cosine lr", "Threshold T = 0.03, cosine lr"),
+    "ablation-e200": (cosine_name(SUPERVISED), cosine_name("Threshold T = 0.03")),
     "ablation-l20": tuple(
-        f"{name}, cosine lr"
+        cosine_name(name)
         for name in [
-            "Supervised",
+            SUPERVISED,
             "Uniform - 1",
             "Threshold T = 0.03",
             "Threshold T = 0.05",

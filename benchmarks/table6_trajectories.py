@@ -30,16 +30,17 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from _catalogue import RunContext
+from _catalogue import SUPERVISED, RunContext
 from _common import versions, write_json
-from _runner import DEFAULT_OUT, run_one
-from table6_ablations import CATALOGUE
+from _run import run_one
+from _runner import DEFAULT_OUT
+from table6_ablations import CATALOGUE, cosine_name
 
 DEFAULT_RUNS = [
-    ("Supervised", 1, 50),
+    (SUPERVISED, 1, 50),
     ("Threshold T = 0.03", 1, 50),
-    ("Supervised, cosine lr", 1, 20),
-    ("Threshold T = 0.03, cosine lr", 1, 20),
+    (cosine_name(SUPERVISED), 1, 20),
+    (cosine_name("Threshold T = 0.03"), 1, 20),
 ]
 
 

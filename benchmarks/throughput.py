@@ -52,6 +52,11 @@ wall-clock and of CPU time) and their minima (wall-clock). Lower is better;
    FLOPs for AVX512-BF16, 1024 for AMX), which is an assumption about the
    core, not a measurement.
 
+The hand-written loops are in ``_reference_loops.py``, the FLOP count and
+the CPU's peak in ``_hardware.py``, and the memory-mapped fit of run 3 in
+``_memmap_fit.py`` (its child process is this script with
+``--memory-child``).
+
 Usage::
 
     python benchmarks/throughput.py --data-path /path/to/fashion_mnist.npz
@@ -65,28 +70,20 @@ package's directory (see ``sklearn_ns3l.datasets``).
 from __future__ import annotations
 
 import argparse
-import copy
 import json
-import resource
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from contextlib import nullcontext
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 import torch
-from _common import fashion_mnist_path, interleaved, summary
-from torch import nn
-from torch.nn import functional as F
-from torch.utils.flop_counter import FlopCounterMode
+from _common import fashion_mnist, interleaved, summary, unit_images
+from _hardware import cpu_peak, step_flops
+from _memmap_fit import memory_child, memory_run
+from _reference_loops import LOOPS, forward_only, pre_issue16_cnn, torch_loop
 
 from sklearn_ns3l import NS3LClassifier
-from sklearn_ns3l._networks import SmallCNN
-from sklearn_ns3l._precision import fast_dtypes, precision_context, resolve_precision
-from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
+from sklearn_ns3l._precision import fast_dtypes, resolve_precision
+from sklearn_ns3l.datasets import hide_labels
 
 TARGETS = {
     "supervised / torch loop": 1.15,
@@ -107,9 +104,9 @@ def load_images(args):
         y = rng.integers(0, 10, n_train)
         X_test = rng.random((args.n_predict, 28, 28), dtype=np.float32)
         return X, y, X_test, "synthetic uniform noise"
-    data = load_fashion_mnist(fashion_mnist_path(args.data_path))
-    X = (data.X_train / np.float32(255)).astype(np.float32)
-    X_test = (data.X_test[: args.n_predict] / np.float32(255)).astype(np.float32)
+    data = fashion_mnist(args.data_path)
+    X = unit_images(data.X_train)
+    X_test = unit_images(data.X_test[: args.n_predict])
     return X, data.y_train, X_test, f"Fashion-MNIST ({data.source})"
 
 
@@ -126,106 +123,6 @@ def semi_supervised_split(X, y, n_labelled, n_unlabelled, seed=0):
 # --------------------------------------------------------------------- runs
 
 
-def todays_cnn(module: SmallCNN, channels_last: bool = False) -> SmallCNN:
-    """A copy of ``module`` laid out as SmallCNN was before issue 16.
-
-    ReLU before max-pool and NCHW order (or ``channels_last``); the same
-    weights, so the same function.
-    """
-    module = copy.deepcopy(module)
-    layers = list(module.features)
-    for i in range(len(layers) - 1):
-        if isinstance(layers[i], nn.MaxPool2d) and isinstance(layers[i + 1], nn.ReLU):
-            layers[i], layers[i + 1] = layers[i + 1], layers[i]
-    module.features = nn.Sequential(*layers)
-    module.memory_format = (
-        torch.channels_last if channels_last else torch.contiguous_format
-    )
-    return module.to(memory_format=module.memory_format)
-
-
-#: Hand-written loops on today's network: (channels_last, autocast dtype, compile).
-LOOPS = {
-    "today's loop": (False, None, False),
-    "today's, channels_last": (True, None, False),
-    "today's, bf16 autocast": (False, torch.bfloat16, False),
-    "today's, compiled": (False, None, True),
-}
-
-
-def torch_loop(X, y, *, epochs, batch_size, lr, seed, variant=None, dtype=None):
-    """The minimal supervised loop: shuffled batches from in-memory tensors.
-
-    ``variant`` names an entry of ``LOOPS``; None is the package's SmallCNN
-    under autocast to ``dtype`` (None: float32).
-    """
-    X, y = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
-    torch.manual_seed(seed)
-    model = SmallCNN((1, *X.shape[1:]), int(y.max()) + 1)
-    compiled = False
-    if variant is not None:
-        channels_last, dtype, compiled = LOOPS[variant]
-        model = todays_cnn(model, channels_last)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    forward = torch.compile(model) if compiled else model
-    model.train()
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = torch.from_numpy(rng.permutation(len(y)))
-        for start in range(0, len(y), batch_size):
-            idx = order[start : start + batch_size]
-            optimizer.zero_grad()
-            with torch.autocast("cpu", dtype) if dtype else nullcontext():
-                logits = forward(X[idx])
-            loss = F.cross_entropy(logits.float(), y[idx])
-            loss.backward()
-            optimizer.step()
-    return model
-
-
-def step_flops(X, y, batch_size) -> int:
-    """FLOPs of one training step of the package's SmallCNN (forward + backward)."""
-    torch.manual_seed(0)
-    model = SmallCNN((1, *X.shape[1:]), int(np.max(y)) + 1)
-    xb = torch.from_numpy(X[:batch_size])
-    yb = torch.from_numpy(np.asarray(y[:batch_size], dtype=np.int64))
-    with FlopCounterMode(display=False) as counter:
-        F.cross_entropy(model(xb), yb).backward()
-    return counter.get_total_flops()
-
-
-def cpu_peak(precision: str, threads: int) -> dict:
-    """Nominal peak GFLOP/s: threads x GHz x FLOPs/cycle/core (see the docstring)."""
-    flags, mhz = set(), None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-            if line.startswith("cpu MHz") and mhz is None:
-                mhz = float(line.split(":", 1)[1])
-    except OSError:
-        pass
-    if precision == "bfloat16" and "amx_bf16" in flags:
-        isa, per_cycle = "AMX-BF16", 1024
-    elif precision == "bfloat16" and "avx512_bf16" in flags:
-        isa, per_cycle = "AVX512-BF16", 128
-    elif "avx512f" in flags:
-        isa, per_cycle = "AVX-512 FMA, float32", 64
-    elif "avx2" in flags and "fma" in flags:
-        isa, per_cycle = "AVX2 FMA, float32", 32
-    else:
-        isa, per_cycle = "SSE, float32", 8
-    ghz = None if mhz is None else mhz / 1e3
-    peak = None if ghz is None else threads * ghz * per_cycle
-    return {
-        "isa": isa,
-        "flops_per_cycle": per_cycle,
-        "ghz": ghz,
-        "cores": threads,
-        "peak_gflops": peak,
-    }
-
-
 def ns3l_fit(X, y, *, selector, epochs, batch_size, lr, seed, precision="auto"):
     return NS3LClassifier(
         selector=selector,
@@ -237,105 +134,6 @@ def ns3l_fit(X, y, *, selector, epochs, batch_size, lr, seed, precision="auto"):
     ).fit(X, y)
 
 
-def forward_only(module, X, batch_size, precision="float32"):
-    """The raw network on every batch: eval mode, inference mode, logits out."""
-    module.eval()
-    out = []
-    with torch.inference_mode(), precision_context(precision, torch.device("cpu")):
-        for start in range(0, len(X), batch_size):
-            out.append(module(torch.from_numpy(X[start : start + batch_size])))
-    return torch.cat(out).float().numpy()
-
-
-# ------------------------------------------------------------------- memory
-
-
-def write_memmap(path: Path, X_labelled, n_pool: int, chunk_rows: int = 50_000):
-    """Labelled rows first, then ``n_pool`` synthetic rows, written in chunks."""
-    rng = np.random.default_rng(0)
-    n_features = X_labelled[0].size
-    with open(path, "wb") as f:
-        np.ascontiguousarray(X_labelled.reshape(len(X_labelled), -1)).tofile(f)
-        for start in range(0, n_pool, chunk_rows):
-            n = min(chunk_rows, n_pool - start)
-            rng.random((n, n_features), dtype=np.float32).tofile(f)
-    return (len(X_labelled) + n_pool, n_features)
-
-
-def _proc_status_gib(field: str) -> float | None:
-    """A ``Vm*`` line of /proc/self/status in GiB (Linux), else None."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 2**20  # kB
-    except OSError:
-        pass
-    return None
-
-
-def memory_child(spec: dict) -> dict:
-    """Runs in a fresh interpreter: fit on the memory map, report peak RSS.
-
-    ``ru_maxrss`` survives ``exec``: it starts at the RSS of the parent that
-    spawned this process, so the child's own peak is read from ``VmHWM``
-    (the high-water mark of this process's memory, Linux) where available.
-    """
-    shape = tuple(spec["shape"])
-    X = np.memmap(spec["x_path"], dtype=np.float32, mode="r", shape=shape)
-    y = np.load(spec["y_path"])
-    before = _proc_status_gib("VmRSS")
-    clf = NS3LClassifier(
-        selector="threshold",
-        image_shape=(28, 28),
-        max_epochs=spec["epochs"],
-        batch_size=spec["batch_size"],
-        random_state=0,
-    )
-    start = time.perf_counter()
-    clf.fit(X, y)
-    seconds = time.perf_counter() - start
-    ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB
-    hwm = _proc_status_gib("VmHWM")
-    return {
-        "peak_rss_gib": ru_maxrss if hwm is None else hwm,
-        "peak_from": "ru_maxrss" if hwm is None else "VmHWM",
-        "ru_maxrss_gib": ru_maxrss,
-        "rss_before_fit_gib": before,
-        "fit_seconds": seconds,
-        "n_unlabelled": int(clf.n_unlabelled_),
-        "steps": int(sum(len(h["batches"]) for h in clf.history_)),
-    }
-
-
-def memory_run(args, X_labelled, y_labelled) -> dict:
-    with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
-        tmp = Path(tmp)
-        start = time.perf_counter()
-        shape = write_memmap(tmp / "X.f32", X_labelled, args.pool_rows)
-        write_seconds = time.perf_counter() - start
-        y = np.concatenate([y_labelled, np.full(args.pool_rows, -1)])
-        np.save(tmp / "y.npy", y)
-        spec = {
-            "x_path": str(tmp / "X.f32"),
-            "y_path": str(tmp / "y.npy"),
-            "shape": list(shape),
-            "epochs": args.memmap_epochs,
-            "batch_size": args.batch_size,
-        }
-        proc = subprocess.run(
-            [sys.executable, __file__, "--memory-child", json.dumps(spec)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"memory subprocess failed:\n{proc.stderr}")
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result.update(shape=list(shape), file_gib=shape[0] * shape[1] * 4 / 2**30)
-    result["write_seconds"] = write_seconds
-    return result
-
-
 # --------------------------------------------------------------------- main
 
 PARTS = ("train", "predict", "memory")
@@ -343,8 +141,8 @@ PARTS = ("train", "predict", "memory")
 #: The median is the headline (and what the targets are checked against);
 #: the minimum estimates a run undisturbed by the machine's other jobs.
 STATISTICS = {
-    "wall": (statistics.median, "wall"),
-    "cpu": (statistics.median, "cpu"),
+    "wall": (median, "wall"),
+    "cpu": (median, "cpu"),
     "wall_min": (min, "wall"),
 }
 
@@ -393,10 +191,6 @@ def parse_args(argv=None):
         args.epochs, args.repeats, args.warmup = 1, 1, 0
         args.n_predict, args.pool_rows = 300, 5_000
     return args
-
-
-def median(xs):
-    return statistics.median(xs)
 
 
 def _runs(xs, digits=2):
@@ -531,7 +325,7 @@ def bench_prediction(args, X_l, y_l, X_test) -> tuple[dict, dict]:
     clf = ns3l_fit(X_l, y_l, selector=None, **fit)
     net = clf.net_
     predict_batch = net.get_iterator(net.get_dataset(X_test)).batch_size
-    today = todays_cnn(clf.module_)
+    today = pre_issue16_cnn(clf.module_)
     runs = {
         "today's forward": lambda: forward_only(today, X_test, predict_batch),
         "forward": lambda: forward_only(
@@ -592,7 +386,7 @@ def main(argv=None) -> dict:
         for clock in ratios:
             ratios[clock].update(r[clock])
     if "memory" in args.parts:
-        mem = results["memory"] = memory_run(args, X_l, y_l)
+        mem = results["memory"] = memory_run(args, X_l, y_l, __file__)
         ok = "ok" if mem["peak_rss_gib"] < MEMORY_TARGET_GIB else "MISSED"
         before = mem["rss_before_fit_gib"]
         print(

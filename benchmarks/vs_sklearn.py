@@ -9,7 +9,7 @@ the three nearest-neighbour rules, and scikit-learn on the same splits:
 labelled rows alone, every peer at its defaults (``sklearn_ns3l.compare.PEERS``,
 the peers of ``ns3l compare``).
 
-Data sets (``DATA_SETS``), every row on the same split of a seed:
+Data sets (``_datasets.DATA_SETS``), every row on the same split of a seed:
 
 - scikit-learn's digits, as 8x8 images (NS3L trains its CNN; the peers see the
   64 pixels) and as 64 features (X / 16), 10 labels per class; wine and breast
@@ -62,16 +62,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-import _sslbook
-import numpy as np
-import table6
-from _catalogue import Catalogue, Dataset, Profile, Row, RunContext, Skip, Split
-from _common import fashion_mnist_path
+from _catalogue import Catalogue, Profile, Row, RunContext, Skip
+from _datasets import DATA_SETS, BenchmarkDataSet, row_name
 from _runner import main as run_catalogue
 from _vs_report import write_report
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_ns3l import (
     LabelSpreadingSelector,
@@ -85,7 +79,6 @@ from sklearn_ns3l.compare import (
     SUPERVISED_TWIN,
     ignore_deliberate_warnings,
 )
-from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
 
 # The warnings the peers give on purpose (SelfTraining's SVC(probability=True)).
 # Here, so that the worker processes, which import this module, are quiet too.
@@ -119,219 +112,13 @@ class Settings:
 
 
 # --------------------------------------------------------------------------
-# Data: one split per seed, shared by every row of a data set.
-# --------------------------------------------------------------------------
-
-_SKLEARN_LOADERS = {
-    "digits": load_digits,
-    "wine": load_wine,
-    "breast-cancer": load_breast_cancer,
-}
-
-
-def load_sklearn(name: str, data_path=None):
-    X, y = _SKLEARN_LOADERS[name](return_X_y=True)
-    if name == "digits":
-        X = X / 16.0
-    return X.astype(np.float32), y
-
-
-def _subsample(rows: np.ndarray, n: int | None, seed: int) -> np.ndarray:
-    if n is None or n >= len(rows):
-        return rows
-    return np.sort(np.random.default_rng(seed).choice(rows, n, replace=False))
-
-
-def split_sklearn(
-    data, settings: Settings, seed: int, *, labels: str, standardise=False, images=False
-) -> Split:
-    """A stratified 70/30 split, then ``labels`` per class kept (see the module)."""
-    X, y = data
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=settings.test_size, stratify=y, random_state=seed
-    )
-    if standardise:  # on the training rows, labels unused
-        scaler = StandardScaler().fit(X_train)
-        X_train = scaler.transform(X_train).astype(np.float32)
-        X_test = scaler.transform(X_test).astype(np.float32)
-    y_semi = hide_labels(y_train, getattr(settings, labels), random_state=seed)
-    labelled = np.flatnonzero(y_semi != -1)
-    pool = _subsample(np.flatnonzero(y_semi == -1), settings.max_pool, seed)
-    test = _subsample(np.arange(len(y_test)), settings.max_test, seed)
-    rows = np.concatenate([labelled, pool])
-    X_train, X_test = X_train[rows], X_test[test]
-    if images:
-        X_train, X_test = X_train.reshape(-1, 8, 8), X_test.reshape(-1, 8, 8)
-    return Split(
-        X=X_train,
-        y=np.concatenate([y_semi[labelled], np.full(len(pool), -1)]),
-        y_true=y_train[rows],
-        X_test=X_test,
-        y_test=y_test[test],
-        n_labelled=len(labelled),
-        n_unlabelled=len(pool),
-    )
-
-
-def load_fashion(data_path=None):
-    try:
-        return load_fashion_mnist(fashion_mnist_path(data_path))
-    except FileNotFoundError as exc:
-        raise Skip(str(exc)) from None
-
-
-def split_fashion(data, settings: Settings, seed: int) -> Split:
-    """``table6.split`` with this profile's label, pool and test sizes."""
-    n_unlabelled = settings.fashion_n_unlabelled
-    n_test = settings.fashion_n_test
-    if settings.max_pool is not None:
-        n_unlabelled = min(n_unlabelled, settings.max_pool)
-    if settings.max_test is not None:
-        n_test = min(n_test or settings.max_test, settings.max_test)
-    sizes = table6.Settings(
-        labels_per_class=settings.fashion_labels_per_class,
-        n_unlabelled=n_unlabelled,
-        n_test=n_test,
-    )
-    return table6.split(data, sizes, seed)
-
-
-@dataclass(frozen=True)
-class DataSet:
-    """A data set of the table and what its rows need to know of it.
-
-    ``key`` names its rows (``"<method>, <key>"``) and its cached splits;
-    ``title`` is formatted with the profile's settings; ``n_train(settings)``
-    is its number of training rows (labelled and unlabelled), for the
-    dense-kernel limit.
-    """
-
-    key: str
-    title: str
-    dataset: Dataset
-    n_classes: int
-    protocol: str  # "test set" or "transductive"
-    n_train: Callable
-    images: bool = False
-    note: str = ""
-
-
-def _fixed(n: int, settings=None) -> int:
-    return n
-
-
-def _sklearn_n_train(n: int, settings: Settings) -> int:
-    n_train = n - int(np.ceil(n * settings.test_size))
-    return n_train if settings.max_pool is None else min(n_train, settings.max_pool)
-
-
-def _fashion_n_train(settings: Settings) -> int:
-    n_unlabelled = settings.fashion_n_unlabelled
-    if settings.max_pool is not None:
-        n_unlabelled = min(n_unlabelled, settings.max_pool)
-    return 10 * settings.fashion_labels_per_class + n_unlabelled
-
-
-def _sklearn_set(key, title, name, n, n_classes, labels, **kwargs) -> DataSet:
-    standardise = kwargs.pop("standardise", False)
-    images = kwargs.pop("images", False)
-    return DataSet(
-        key,
-        title,
-        Dataset(
-            key,
-            load=partial(load_sklearn, name),
-            split=partial(
-                split_sklearn, labels=labels, standardise=standardise, images=images
-            ),
-        ),
-        n_classes,
-        "test set",
-        partial(_sklearn_n_train, n),
-        images=images,
-        **kwargs,
-    )
-
-
-def _book_set(book: _sslbook.BookSet, labels: int) -> DataSet:
-    key = f"{book.name}-{labels}"
-    return DataSet(
-        key,
-        f"{book.name}, {labels} labels",
-        Dataset(
-            key,
-            load=partial(_sslbook.load, book),
-            split=partial(_sslbook.split, labels=labels),
-        ),
-        book.n_classes,
-        "transductive",
-        partial(_fixed, book.n_points),
-        note=f"sparse, {book.n_features:,} features" if book.sparse else "",
-    )
-
-
-DATA_SETS = (
-    _sklearn_set(
-        "digits-images",
-        "digits, 8x8 images, {digits_labels_per_class} labels per class",
-        "digits",
-        1797,
-        10,
-        "digits_labels_per_class",
-        images=True,
-    ),
-    _sklearn_set(
-        "digits-features",
-        "digits, 64 features, {digits_labels_per_class} labels per class",
-        "digits",
-        1797,
-        10,
-        "digits_labels_per_class",
-    ),
-    _sklearn_set(
-        "wine",
-        "wine, standardised, {uci_labels_per_class} labels per class",
-        "wine",
-        178,
-        3,
-        "uci_labels_per_class",
-        standardise=True,
-    ),
-    _sklearn_set(
-        "breast-cancer",
-        "breast cancer, standardised, {uci_labels_per_class} labels per class",
-        "breast-cancer",
-        569,
-        2,
-        "uci_labels_per_class",
-        standardise=True,
-    ),
-    *(
-        _book_set(book, labels)
-        for book in _sslbook.BOOK_SETS
-        for labels in book.labels
-        if labels in (10, 100)
-    ),
-    DataSet(
-        "fashion-mnist",
-        "Fashion-MNIST, {fashion_labels_per_class} labels per class",
-        Dataset("fashion-mnist", load=load_fashion, split=split_fashion),
-        10,
-        "test set",
-        _fashion_n_train,
-        images=True,
-    ),
-)
-DATA_SET = {d.key: d for d in DATA_SETS}
-
-
-# --------------------------------------------------------------------------
-# Methods: one row per (data set, method). Factories are module-level
-# functions or partials of them, so that worker processes can unpickle them.
+# Methods: one row per (data set of ``_datasets``, method). Factories are
+# module-level functions or partials of them, so that worker processes can
+# unpickle them.
 # --------------------------------------------------------------------------
 
 
-def ns3l(data: DataSet, ctx: RunContext, **params) -> NS3LClassifier:
+def ns3l(data: BenchmarkDataSet, ctx: RunContext, **params) -> NS3LClassifier:
     """``NS3LClassifier`` at its defaults but for the data set's epochs."""
     s = ctx.settings
     epochs = s.max_epochs or s.ns3l_epochs.get(data.key)
@@ -345,12 +132,12 @@ def ns3l(data: DataSet, ctx: RunContext, **params) -> NS3LClassifier:
     )
 
 
-def ns3l_threshold(data: DataSet, ctx: RunContext) -> NS3LClassifier:
+def ns3l_threshold(data: BenchmarkDataSet, ctx: RunContext) -> NS3LClassifier:
     """The threshold rule at T = 0.4 / n_classes (the paper: 0.04 for 10)."""
     return ns3l(data, ctx, selector="threshold", T=0.4 / data.n_classes)
 
 
-def ns3l_nn(data: DataSet, ctx: RunContext, rule: str) -> NS3LClassifier:
+def ns3l_nn(data: BenchmarkDataSet, ctx: RunContext, rule: str) -> NS3LClassifier:
     """A nearest-neighbour rule; ``nn_exclude_nearest`` drops min(4, K - 1)."""
     if rule == "nn_exclude_nearest" and data.n_classes < 5:
         selector = NearestNeighbourSelector(rule=rule, m=data.n_classes - 1)
@@ -358,13 +145,15 @@ def ns3l_nn(data: DataSet, ctx: RunContext, rule: str) -> NS3LClassifier:
     return ns3l(data, ctx, selector=rule)
 
 
-def ns3l_label_spreading_fixed(data: DataSet, ctx: RunContext) -> NS3LClassifier:
+def ns3l_label_spreading_fixed(
+    data: BenchmarkDataSet, ctx: RunContext
+) -> NS3LClassifier:
     """Label-spreading negatives at the fixed threshold T = 0.01, on the inputs."""
     selector = LabelSpreadingSelector(T=0.01, wrong_negative_rate=None)
     return ns3l(data, ctx, selector=selector, selector_features="input")
 
 
-def ns3l_network_features(data: DataSet, ctx: RunContext) -> NS3LClassifier:
+def ns3l_network_features(data: BenchmarkDataSet, ctx: RunContext) -> NS3LClassifier:
     """The default's label spreading on the network's features (issue #14, part 4).
 
     A warm-up of 5 epochs (the package's default), or half the epochs of a
@@ -375,7 +164,7 @@ def ns3l_network_features(data: DataSet, ctx: RunContext) -> NS3LClassifier:
     return clf
 
 
-def peer(data: DataSet, ctx: RunContext, name: str):
+def peer(data: BenchmarkDataSet, ctx: RunContext, name: str):
     """A scikit-learn peer at its defaults (self-training: per data set)."""
     s = ctx.settings
     reason = PEERS[name].skip_reason(data.n_train(s), s.dense_kernel_limit)
@@ -489,10 +278,6 @@ METHODS = (
     *(Method(p.name, p.short, partial(peer, name=p.name)) for p in PEERS.values()),
 )
 METHOD = {m.name: m for m in METHODS}
-
-
-def row_name(method: str, data_key: str) -> str:
-    return f"{method}, {data_key}"
 
 
 ROWS = tuple(

@@ -1,5 +1,7 @@
-"""The throughput and nearest-neighbour benchmarks run end to end in their quick
-modes (no timing checks); both use ``benchmarks/_common.py``."""
+"""The throughput, nearest-neighbour and label-spreading benchmarks run end to
+end in their quick modes (no timing checks), on data made up or shipped with
+scikit-learn, never on a file outside the repository; ``choose_default``'s
+command line answers ``--help`` without running an experiment."""
 
 import json
 import os
@@ -77,3 +79,54 @@ def test_label_spreading_quick_mode_runs():
     out = run_script("label_spreading.py", "--quick")
     assert "same propagated label on" in out
     assert "recall of the k-1 neighbour lists" in out
+
+
+CHOOSE_DEFAULT_EXPERIMENTS = (
+    "steps",
+    "negatives",
+    "features",
+    "network",
+    "pool-negatives",
+    "calibration",
+    "criterion",
+    "pseudo-labels",
+)
+
+
+def test_choose_default_help_lists_the_experiments_and_runs_none():
+    # Before it was a package with argparse, --help started an experiment.
+    out = run_script("choose_default", "--help", timeout=60)
+    for name in CHOOSE_DEFAULT_EXPERIMENTS:
+        assert name in out
+    assert "n_seeds" in run_script("choose_default", "criterion", "--help")
+
+
+def test_choose_default_refuses_an_unknown_experiment():
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "choose_default"), "digits"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "invalid choice: 'digits'" in proc.stderr
+
+
+def test_choose_default_experiments_import():
+    # Each experiment is a module of the package, imported only when run.
+    code = (
+        "import importlib, sys; sys.path.insert(0, sys.argv[1]); "
+        "[importlib.import_module('choose_default.' + name) for name in sys.argv[2:]]"
+    )
+    modules = [name.replace("-", "_") for name in CHOOSE_DEFAULT_EXPERIMENTS]
+    package_root = str(Path(sklearn_ns3l.__file__).resolve().parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "benchmarks"), *modules],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": package_root},
+    )
+    assert proc.returncode == 0, proc.stderr

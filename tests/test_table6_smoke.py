@@ -1,8 +1,8 @@
 """The Table 6 benchmark runs end to end in quick mode and resumes from its cache.
 
-The runner, cache and report are ``benchmarks/_runner.py``, ``_cache.py`` and
-``_report.py``; ``table6.py`` and ``table6_ablations.py`` are catalogues they
-run.
+The runner, cache and report are ``benchmarks/_runner.py`` (with ``_pool.py``
+and ``_run.py``), ``_cache.py`` and ``_report.py``; ``table6.py`` and
+``table6_ablations.py`` are catalogues they run.
 """
 
 import dataclasses

@@ -30,7 +30,7 @@ def bench():
     sys.path.insert(0, str(REPO / "benchmarks"))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    names = ["vs_sklearn", "_sslbook", "_cache", "_catalogue", "_runner"]
+    names = ["vs_sklearn", "_datasets", "_sslbook", "_cache", "_catalogue", "_run"]
     yield {name: importlib.import_module(name) for name in names}
     torch.set_num_threads(threads)
     sys.path.remove(str(REPO / "benchmarks"))
@@ -164,10 +164,11 @@ def test_binary_book_sets_map_minus_one_plus_one_to_zero_one(bench):
 
 def test_threshold_row_scales_T_and_nn_rule_drops_fewer_classes(bench):
     vs, catalogue = bench["vs_sklearn"], bench["_catalogue"]
+    data_set = bench["_datasets"].DATA_SET
     ctx = catalogue.RunContext(vs.PROFILES["full"].settings, seed=0, verbose=0)
-    assert vs.ns3l_threshold(vs.DATA_SET["digits-images"], ctx).T == 0.04
-    assert vs.ns3l_threshold(vs.DATA_SET["wine"], ctx).T == pytest.approx(0.4 / 3)
-    nearest = vs.ns3l_nn(vs.DATA_SET["Digit1-10"], ctx, rule="nn_exclude_nearest")
+    assert vs.ns3l_threshold(data_set["digits-images"], ctx).T == 0.04
+    assert vs.ns3l_threshold(data_set["wine"], ctx).T == pytest.approx(0.4 / 3)
+    nearest = vs.ns3l_nn(data_set["Digit1-10"], ctx, rule="nn_exclude_nearest")
     assert nearest.selector.m == 1  # min(4, K - 1) on two classes
 
 
@@ -190,7 +191,7 @@ class _RefusesSparse:
 
 
 def test_runner_skips_a_fit_that_refuses_sparse_input_and_only_that(bench):
-    runner, catalogue = bench["_runner"], bench["_catalogue"]
+    runner, catalogue = bench["_run"], bench["_catalogue"]
     X = sparse.csr_matrix(np.eye(4, dtype=np.float32))
     split = catalogue.Split(
         X, np.array([0, 1, -1, -1]), np.arange(4) % 2, X, [0, 1, 0, 1], 2, 2
@@ -214,7 +215,7 @@ def test_label_spreading_diagnostics_count_the_mask_ns3l_trained_with(bench):
     from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
     from sklearn_ns3l.datasets import hide_labels
 
-    runner, catalogue = bench["_runner"], bench["_catalogue"]
+    runner, catalogue = bench["_run"], bench["_catalogue"]
     X, y_true = load_digits(return_X_y=True)
     X = (X[:400] / 16).astype(np.float32)
     y_true = y_true[:400]

