@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from choose_default._dev_splits import digits_split, fashion_dev_split
 
+from choose_default._dev_splits import digits_split, fashion_dev_split
 from sklearn_ns3l import NS3LClassifier, ThresholdSelector
 
 __all__ = ["CALIBRATION_ARMS", "calibration"]

@@ -21,8 +21,8 @@ import time
 import numpy as np
 import torch
 from _common import ROWS_2
-from choose_default._dev_splits import fashion_dev_split
 
+from choose_default._dev_splits import fashion_dev_split
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
 from sklearn_ns3l._networks import penultimate_features
 

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 from _common import ROWS_2
-from choose_default._dev_splits import digits_split, fashion_dev_split
 
+from choose_default._dev_splits import digits_split, fashion_dev_split
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
 
 __all__ = ["ARMS", "negatives"]

@@ -7,9 +7,9 @@ Why digits as features stays behind scikit-learn's ``LabelSpreading``: see
 from __future__ import annotations
 
 import numpy as np
-from choose_default._dev_splits import digits_split, digits_train_test
 from sklearn.semi_supervised import LabelSpreading
 
+from choose_default._dev_splits import digits_split, digits_train_test
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
 
 __all__ = ["pseudo_labels"]

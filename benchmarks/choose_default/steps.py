@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from choose_default._dev_splits import digits_split
 
+from choose_default._dev_splits import digits_split
 from sklearn_ns3l import NS3LClassifier
 
 __all__ = ["steps"]
