@@ -22,13 +22,8 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 
-from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l import NS3LClassifier, negative_label_quality
 from sklearn_ns3l.callbacks import EpochProgress
-from sklearn_ns3l.selectors import (
-    BaseProbabilitySelector,
-    LabelSpreadingSelector,
-    OracleSelector,
-)
 
 __all__ = [
     "NEGATIVES_PER_SAMPLE",
@@ -70,52 +65,30 @@ def diagnostics(est, split: Split) -> dict:
 
 
 def negative_diagnostics(est, split: Split) -> dict:
-    """The fitted selector's negative labels on the pool, against the truth.
+    """The negative labels NS3L trained with on the pool, against the truth.
 
     ``wrong_negative_rate``: the share of all negative labels that are the
     sample's true class; ``negatives_per_sample``: their mean count per pool
-    sample. A probability rule (the threshold) is read off the final
+    sample. A static rule's are the ones the network trained with
+    (``pool_negatives_``: label spreading's on the inputs, or on the
+    network's features the last mask it built); a probability rule (the
+    threshold), which marks each batch anew, is read off the final
     network's probabilities of the pool, so it counts the negatives the
-    network would give at the end of training; a static rule's are the ones
-    it trained with: label spreading's are the pool rows of its fitted
-    ``negatives_`` (the graph over labelled and pool rows), or, on the
-    network's features, the last mask it built.
-    Empty for a supervised row.
+    network would give at the end of training. Empty for a supervised row.
     """
     selector = getattr(est, "selector_", None)
     pool = np.flatnonzero(split.y == -1)
     if selector is None or len(pool) == 0:
         return {}
-    X_pool = split.X[pool]
-    y_pool = split.y_true[pool]
-    if isinstance(selector, BaseProbabilitySelector):
-        mask = selector.transform(est.predict_proba(X_pool))
-    elif getattr(est, "selector_features_", "input") == "network":
-        # Fitted on the network's features, not X: the last mask it built.
-        mask = dict(est.net_.callbacks_)["network_negatives"].negatives_
-    elif isinstance(selector, LabelSpreadingSelector) and hasattr(
-        selector, "negatives_"
-    ):
-        # pool_negatives fitted the graph over the labelled rows, then the
-        # pool: the pool's rows of negatives_ are the mask NS3L trained with
-        # (its inductive transform of the same rows is another mask).
-        mask = selector.negatives_[len(selector.negatives_) - len(pool) :]
-    else:
-        flat = X_pool.reshape(len(pool), -1) if X_pool.ndim > 2 else X_pool
-        if isinstance(selector, OracleSelector):
-            mask = selector.transform(flat, y_true=y_pool)
-        else:
-            mask = selector.transform(flat)
-    mask = np.asarray(mask, dtype=bool)
-    known = np.isin(y_pool, est.classes_)  # a class with no label has no column
-    true_column = np.searchsorted(est.classes_, y_pool[known])
-    wrong = int(mask[np.flatnonzero(known), true_column].sum())
-    total = int(mask.sum())
+    mask = est.pool_negatives_
+    if mask is None:
+        mask = selector.transform(est.predict_proba(split.X[pool]))
+    quality = negative_label_quality(mask, split.y_true[pool], est.classes_)
     return {
-        "wrong_negative_rate": wrong / total if total else float("nan"),
-        "negatives_per_sample": total / len(pool),
-        "n_negatives": total,
-        "n_wrong_negatives": wrong,
+        WRONG_NEGATIVE_RATE: quality.wrong_negative_rate,
+        NEGATIVES_PER_SAMPLE: quality.negatives_per_sample,
+        "n_negatives": quality.n_negatives,
+        "n_wrong_negatives": quality.n_wrong_negatives,
     }
 
 

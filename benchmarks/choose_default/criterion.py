@@ -11,7 +11,7 @@ from _common import ROWS_2
 from _datasets import DATA_SET, DATA_SETS
 from vs_sklearn import PROFILES
 
-from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
+from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, negative_label_quality
 
 __all__ = ["CRITERION_ARMS", "CRITERION_SEEDS", "criterion"]
 
@@ -71,11 +71,11 @@ def criterion(which: str, n_seeds: int | None = None) -> None:
                 clf.fit(split.X, split.y)
                 errors.append(100 * (1 - clf.score(split.X_test, split.y_test)))
                 if selector is not None:
-                    y_pool = split.y_true[split.n_labelled :]
-                    # TODO(lead): pool_negatives_
-                    mask = clf.selector_.negatives_[-len(y_pool) :]
-                    marked += int(mask.sum())
-                    wrong += int(mask[np.arange(len(y_pool)), y_pool].sum())
+                    quality = negative_label_quality(
+                        clf.pool_negatives_, split.y_true[split.y == -1], clf.classes_
+                    )
+                    marked += quality.n_negatives
+                    wrong += quality.n_wrong_negatives
             share = f" wrong {wrong}/{marked}" if selector is not None else ""
             if selector is None:
                 supervised = np.array(errors)

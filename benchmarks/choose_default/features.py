@@ -23,7 +23,7 @@ import torch
 from _common import ROWS_2
 
 from choose_default._dev_splits import fashion_dev_split
-from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
+from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, negative_label_quality
 from sklearn_ns3l._networks import penultimate_features
 
 __all__ = ["features", "on_rows", "penultimate"]
@@ -54,11 +54,13 @@ def features(seed: int) -> None:
         acc = clf.score(X_dev, y_dev)
         extra = ""
         if clf.selector_ is not None:
-            # TODO(lead): pool_negatives_
-            mask = clf.selector_.negatives_[clf.n_labelled_ :]
-            wrong = mask[np.arange(len(mask)), pool_truth].sum() / max(mask.sum(), 1)
+            quality = negative_label_quality(
+                clf.pool_negatives_, pool_truth, clf.classes_
+            )
+            wrong = quality.n_wrong_negatives / max(quality.n_negatives, 1)
             extra = (
-                f" wrong={100 * wrong:.2f}% negatives/row={mask.sum(1).mean():.2f}"
+                f" wrong={100 * wrong:.2f}%"
+                f" negatives/row={quality.negatives_per_sample:.2f}"
                 f" threshold={clf.selector_.threshold_:.4f}"
             )
         print(

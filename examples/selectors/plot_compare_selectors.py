@@ -46,9 +46,9 @@ from sklearn_ns3l import (
     OracleSelector,
     ThresholdSelector,
     UniformSelector,
+    negative_label_quality,
 )
 from sklearn_ns3l.datasets import hide_labels, load_fashion_mnist
-from sklearn_ns3l.selectors import BaseProbabilitySelector
 
 QUICK = os.environ.get("NS3L_EXAMPLE_QUICK") == "1"
 N_TRAIN, N_TEST = (1000, 300) if QUICK else (10000, 2000)
@@ -137,19 +137,15 @@ for seed in SEEDS:
         test_error[name].append(100 * (1 - clf.score(X_test, y_test)))
         if selector is None:
             continue
-        # A probability rule reads the network's probabilities; the static
-        # selectors read the images themselves, the oracle also their truth.
-        flat = X_pool.reshape(len(X_pool), -1)
-        if isinstance(clf.selector_, BaseProbabilitySelector):
+        # A static selector's mask is the one the network trained with
+        # (pool_negatives_); a probability rule marks each batch anew, so
+        # its mask is read off the final network's probabilities.
+        mask = clf.pool_negatives_
+        if mask is None:
             mask = clf.selector_.transform(clf.predict_proba(X_pool))
-        elif isinstance(clf.selector_, OracleSelector):
-            mask = clf.selector_.transform(flat, y_true=y_train[pool])
-        else:
-            mask = clf.selector_.transform(flat)
-        true_column = np.searchsorted(clf.classes_, y_train[pool])
-        wrong = mask[np.arange(len(mask)), true_column]
-        wrong_share[name].append(100 * wrong.sum() / max(mask.sum(), 1))
-        per_image[name].append(mask.sum(axis=1).mean())
+        quality = negative_label_quality(mask, y_train[pool], clf.classes_)
+        wrong_share[name].append(100 * np.nan_to_num(quality.wrong_negative_rate))
+        per_image[name].append(quality.negatives_per_sample)
     print(
         f"seed {seed}: " + ", ".join(f"{k} {v[-1]:.1f}%" for k, v in test_error.items())
     )
