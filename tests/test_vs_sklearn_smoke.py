@@ -232,4 +232,5 @@ def test_label_spreading_diagnostics_count_the_mask_ns3l_trained_with(bench):
     diag = runner.negative_diagnostics(clf, split)
     assert diag["n_negatives"] == mask.sum()
     assert diag["n_wrong_negatives"] == mask[np.arange(len(pool)), y_true[pool]].sum()
-    assert mask.sum() != clf.selector_.transform(X[pool]).sum()
+    np.testing.assert_array_equal(clf.pool_negatives_, mask)
+    assert mask.sum() != expected.transform(X[pool]).sum()
