@@ -11,6 +11,13 @@ classifier fixes that, and in a :class:`~sklearn.pipeline.Pipeline` it learns
 its means and variances from *every* training row, the unlabelled ones
 included, since it never reads ``y``.
 
+``NS3LClassifier``'s default ``scale="auto"`` does this itself for a table
+whose column ranges differ by more than a factor of 20, as wine's do; this
+example turns it off (``scale=None``) to show what it fixes, and to show the
+scikit-learn way, a scaler in a pipeline, which is what to use for any
+other preprocessing (pass ``scale=None`` there too, so that nothing is
+scaled twice).
+
 The pipeline's ``score`` is the classifier's, which counts labelled rows
 only, so the pipeline can go straight into ``cross_val_score`` or
 ``GridSearchCV`` with unlabelled rows in its folds.
@@ -58,6 +65,7 @@ def make_model(scaled, selector, seed):
     clf = NS3LClassifier(
         selector=selector,
         module="mlp",
+        scale=None,  # the scaling, or its absence, is this example's subject
         max_epochs=MAX_EPOCHS,
         steps_per_epoch=None,
         lr_schedule="constant",
