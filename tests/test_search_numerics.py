@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sklearn_ns3l.selectors import NearestNeighbourSelector
-from sklearn_ns3l.selectors._search import PerClassNearestIndex
+from sklearn_ns3l.selectors._per_class_search import PerClassNearestIndex
 
 # The documented worst case of a distance kept from the float32 product.
 RELATIVE_ERROR = 2.0**-9

@@ -20,7 +20,7 @@ from sklearn_ns3l.selectors import (
     OracleSelector,
     UniformSelector,
 )
-from sklearn_ns3l.selectors._search import (
+from sklearn_ns3l.selectors._per_class_search import (
     PerClassNearestIndex,
     per_class_nearest_distances,
 )

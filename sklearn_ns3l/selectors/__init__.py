@@ -11,6 +11,7 @@ from functools import partial
 from sklearn.base import clone
 
 from ._base import BaseNegativeSelector, BaseProbabilitySelector, BaseStaticSelector
+from ._calibration import min_calibration_rows
 from ._label_spreading import LabelSpreadingSelector
 from ._neighbors import RULES, NearestNeighbourSelector
 from ._oracle import OracleSelector
@@ -28,6 +29,7 @@ __all__ = [
     "OracleSelector",
     "ThresholdSelector",
     "UniformSelector",
+    "min_calibration_rows",
 ]
 
 #: Names accepted by ``NS3LClassifier(selector=...)``, each a callable that
