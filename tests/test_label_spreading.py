@@ -423,6 +423,35 @@ def test_nan_and_inf_are_refused_by_every_public_method(digits, bad):
         fitted.transform(X_bad[695:705])
 
 
+def test_values_beyond_float32_are_refused_by_name(digits):
+    X, _, y = digits
+    X_bad = X.copy()
+    X_bad[700, 3] = 1e39  # finite in float64, infinite once searched in float32
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        LabelSpreadingSelector().fit(X_bad, y)
+    fitted = LabelSpreadingSelector().fit(X, y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.transform(X_bad[695:705])
+
+
+@pytest.mark.parametrize("index", ["Flat", "IVF8,Flat"])
+@pytest.mark.parametrize("exponent", [64, 100, -100])
+def test_features_whose_squares_overflow_float32_give_the_same_graph(
+    digits, index, exponent
+):
+    # Digits times 2**64 (up to 3e20) square beyond float32, times 2**-100
+    # below it; a power of two changes no distance's rank.
+    X, _, y = digits
+    scale = 2.0**exponent
+    fit = LabelSpreadingSelector(index=index, random_state=0).fit(X, y)
+    scaled = LabelSpreadingSelector(index=index, random_state=0).fit(X * scale, y)
+    np.testing.assert_array_equal(scaled.graph_.toarray(), fit.graph_.toarray())
+    np.testing.assert_array_equal(scaled.negatives_, fit.negatives_)
+    np.testing.assert_array_equal(
+        scaled.transform(X[:100] * scale), fit.transform(X[:100])
+    )
+
+
 def test_nan_in_a_memmap_is_found_in_blocks(tmp_path):
     X = np.random.RandomState(0).normal(size=(500, 4)).astype(np.float32)
     X[450, 1] = np.nan

@@ -357,6 +357,40 @@ def test_samples_of_another_width_are_refused_at_transform(cls):
         selector.transform(X_q[:, :4])
 
 
+@pytest.mark.parametrize("index", ["Flat", "HNSW32"])
+def test_furthest_class_is_right_for_features_whose_squares_overflow(index):
+    # Case 19 of issue #24: features around 1e19, whose float32 squared
+    # distances overflow, as raw counters or nanosecond sums may be.
+    rng = np.random.RandomState(0)
+    y_l = np.repeat(np.arange(3), 10)
+    X_l = (rng.randn(30, 4) + 5 * y_l[:, None]) * 1e19
+    X_q = X_l[[0, 10, 20]] * 1.01
+    d = cdist(X_q, X_l)
+    truth = np.stack([d[:, y_l == c].min(axis=1) for c in range(3)], axis=1)
+    selector = NearestNeighbourSelector(rule="nn_furthest", index=index)
+    D = selector.fit(X_l, y_l).index_.distances(X_q)
+    np.testing.assert_allclose(D, truth, rtol=1e-4)
+    np.testing.assert_array_equal(
+        selector.transform(X_q).argmax(axis=1), truth.argmax(axis=1)
+    )
+
+
+@pytest.mark.parametrize("index", ["Flat", "HNSW32"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e39])
+def test_nearest_neighbour_selector_refuses_what_float32_cannot_hold(index, bad):
+    X_l, y_l, X_q = _labelled(0, n_classes=3)
+    selector = NearestNeighbourSelector(index=index, random_state=0)
+    X_bad = X_q.copy()
+    X_bad[7, 2] = bad
+    message = "beyond float32's range" if np.isfinite(bad) else "NaN|infinity"
+    with pytest.raises(ValueError, match=message):
+        selector.fit(X_l, y_l).transform(X_bad)
+    with pytest.raises(ValueError, match=message):
+        selector.fit(X_l, y_l).index_.distances(X_bad)
+    with pytest.raises(ValueError, match=message):
+        selector.fit(np.vstack([X_l, X_bad[7:8]]), np.append(y_l, 0))
+
+
 def test_oracle_refuses_to_transform_without_the_truth():
     X_l, y_l, X_q = _labelled(0, n_classes=3)
     oracle = OracleSelector().fit(X_l, y_l)

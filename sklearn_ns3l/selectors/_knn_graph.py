@@ -27,7 +27,13 @@ from ._faiss import (
     serialize,
     training_sample,
 )
-from ._float32 import unit_rows
+from ._float32 import (
+    check_scaled_norms,
+    float32_rows,
+    power_of_two_scale,
+    row_norms,
+    unit_rows,
+)
 
 __all__ = [
     "NearestRowsIndex",
@@ -63,9 +69,12 @@ class NearestRowsIndex:
     """The k nearest rows of ``X[rows]`` to any query, exactly or with FAISS.
 
     Rows are read from ``X`` a block at a time, flattened to feature vectors
-    and checked for NaN and infinity as they are read; the pages of a
-    memory-mapped ``X`` are released after each block, so an approximate
-    index over a file larger than memory keeps its resident set small.
+    and checked for NaN, infinity and values beyond float32's range as they
+    are read; the pages of a memory-mapped ``X`` are released after each
+    block, so an approximate index over a file larger than memory keeps its
+    resident set small. For ``metric="l2"``, rows whose norms would overflow
+    float32 squared distances (from about 1.8e19) are searched scaled by a
+    power of two, which changes no ranking.
 
     Parameters
     ----------
@@ -101,8 +110,8 @@ class NearestRowsIndex:
     Raises
     ------
     ValueError
-        If a row holds NaN or infinity, or FAISS rejects or cannot train
-        ``index``.
+        If a row holds NaN, infinity or values beyond float32's range, or
+        FAISS rejects or cannot train ``index``.
     MemoryError
         If exact search would need more than 80 % of the available memory;
         the message names a compressed index as the way out.
@@ -126,11 +135,19 @@ class NearestRowsIndex:
         self.chunk_size = chunk_size or rows_per_block(4 * self.n_features)
         self._nprobe = nprobe
         n = len(self.rows)
+        # The power of two the rows are searched scaled by (l2 only).
+        self._scale = 1.0
         if index == EXACT_INDEX:
             self._check_memory(n)
             base = np.empty((n, self.n_features), dtype=np.float32)
+            largest = 0.0
             for start, block in self._blocks(X, self.rows):
                 base[start : start + len(block)] = block
+                if metric == "l2":
+                    largest = max(largest, row_norms(block).max(initial=0.0))
+            self._scale = power_of_two_scale(largest)
+            if self._scale != 1:
+                base *= np.float32(self._scale)
             self._base = base
             # The float64 re-ranking reads the rows as searched: unit rows
             # for the cosine distance.
@@ -171,11 +188,32 @@ class NearestRowsIndex:
         neighbours : ndarray of int64, shape (n_queries, k)
             Indexed row numbers (0 .. n_rows - 1), nearest first; -1 where an
             approximate index found fewer than ``k``.
+
+        Raises
+        ------
+        ValueError
+            If ``k`` is not in ``1 .. n_rows``, if the queries have another
+            number of features than the indexed rows, if a query holds NaN,
+            infinity or values beyond float32's range, or (``metric="l2"``)
+            if a query is so far from the indexed rows that float32 squared
+            distances would overflow even scaled (a norm over ``2**62``
+            times the power of two the indexed rows were scaled by).
         """
+        if not 1 <= k <= self.n_rows:
+            raise ValueError(f"k={k} must be in 1 .. {self.n_rows}, the rows indexed.")
+        if math.prod(X.shape[1:]) != self.n_features:
+            raise ValueError(
+                f"X has shape {X.shape}; the indexed rows have {self.n_features} "
+                "features."
+            )
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         out = np.empty((len(rows), k), dtype=np.int64)
         wanted = k - 1 if exclude_self else k
         for start, block in self._blocks(X, rows):
+            if self.metric == "l2":
+                check_scaled_norms(block, self._scale, rows[start:])
+                if self._scale != 1:  # a new array: block may view X
+                    block = block * np.float32(self._scale)
             found = self._search_block(block, wanted + int(exclude_self))
             if exclude_self:
                 own = np.arange(start, start + len(block))[:, None]
@@ -217,16 +255,8 @@ class NearestRowsIndex:
         try:
             for start in range(0, len(rows), self.chunk_size):
                 # Dense rows of a sparse X too, a block at a time.
-                block = dense_rows(X, rows[start : start + self.chunk_size])
-                block = np.ascontiguousarray(
-                    block.reshape(len(block), -1), dtype=np.float32
-                )
-                if not np.isfinite(block).all():
-                    raise ValueError(
-                        "Input X contains NaN or infinity (in one of rows "
-                        f"{rows[start]}..{rows[start + len(block) - 1]}); "
-                        "the neighbour search needs finite values."
-                    )
+                part = rows[start : start + self.chunk_size]
+                block = float32_rows(dense_rows(X, part, dtype=None), part[0], part[-1])
                 if mapping is not None:
                     mapping.release()
                 yield start, block
@@ -250,18 +280,29 @@ class NearestRowsIndex:
             )
 
     def _build_faiss(self, X, nprobe, random_state):
-        cosine = self.metric == "cosine"
+        if self.metric == "l2":
+            # One more pass, for the largest norm: FAISS's squared distances
+            # overflow float32 from about 1.8e19.
+            largest = max(
+                (row_norms(b).max(initial=0.0) for _, b in self._blocks(X, self.rows)),
+                default=0.0,
+            )
+            self._scale = power_of_two_scale(largest)
+
+        def prepare(rows):
+            if self.metric == "cosine":
+                return unit_rows(rows)
+            return rows * np.float32(self._scale) if self._scale != 1 else rows
 
         def training_rows():
             sample = self.rows[training_sample(self.n_rows, random_state)]
-            train = np.concatenate([block for _, block in self._blocks(X, sample)])
-            return unit_rows(train) if cosine else train
+            return prepare(np.concatenate([b for _, b in self._blocks(X, sample)]))
 
         return build_index(
             self.index,
             self.n_features,
             self.metric,
-            (unit_rows(b) if cosine else b for _, b in self._blocks(X, self.rows)),
+            (prepare(b) for _, b in self._blocks(X, self.rows)),
             training_rows=training_rows,
             described=lambda n: f"{n} rows",
             nprobe=nprobe,
@@ -277,6 +318,7 @@ class NearestRowsIndex:
         return state
 
     def __setstate__(self, state):
+        state.setdefault("_scale", 1.0)  # pickled before rows were scaled
         self.__dict__.update(state)
         if self._faiss is not None:
             # Search parameters are not serialised; set them again.

@@ -284,10 +284,12 @@ class LabelSpreadingSelector(BaseStaticSelector):
         Raises
         ------
         ValueError
-            If ``X`` holds NaN or infinity, if ``n_neighbors`` exceeds the
-            rows, or if the labelled rows hold fewer than two classes. (A
-            class with fewer than ``n_folds`` labelled rows lowers the folds;
-            see ``n_folds``.)
+            If ``X`` holds NaN, infinity or values beyond float32's range
+            (the search's; larger norms are scaled, see
+            :class:`~._knn_graph.NearestRowsIndex`), if ``n_neighbors``
+            exceeds the rows, or if the labelled rows hold fewer than two
+            classes. (A class with fewer than ``n_folds`` labelled rows lowers
+            the folds; see ``n_folds``.)
         MemoryError
             If exact search would not fit in memory (use a compressed
             ``index``).

@@ -29,7 +29,14 @@ from threadpoolctl import ThreadpoolController
 
 from .._sparse import dense_rows, rows_per_block
 from ._faiss import EXACT_INDEX, build_index
-from ._float32 import UNSCALED_NORM, power_of_two_scale, unit_rows
+from ._float32 import (
+    UNSCALED_NORM,
+    check_scaled_norms,
+    float32_rows,
+    power_of_two_scale,
+    row_norms,
+    unit_rows,
+)
 
 __all__ = ["PerClassNearestIndex", "per_class_nearest_distances"]
 
@@ -69,7 +76,8 @@ class PerClassNearestIndex:
     Raises
     ------
     ValueError
-        If a class has no labelled sample, if FAISS rejects ``index``, or if a
+        If a class has no labelled sample, if ``X`` holds NaN, infinity or
+        values beyond float32's range, if FAISS rejects ``index``, or if a
         class has too few samples to train it.
 
     Notes
@@ -80,14 +88,17 @@ class PerClassNearestIndex:
     recomputed in float64. Each distance is within a relative ``2**-9`` of
     the float64 one (in practice a few float32 epsilons), and identical
     points are 0 apart. Two classes whose float64 distances round to the same
-    float32 tie; ``argmin`` then takes the first. Distances beyond the
-    float32 range come out ``inf``.
+    float32 tie; ``argmin`` then takes the first. A distance beyond the
+    float32 range is refused (``ValueError``): as ``inf`` it would tie with
+    any other.
 
     L2 distances come from ``|q|^2 + |x|^2 - 2 q.x`` in float32 after centring
     on the labelled mean and scaling by a power of two; cosine distances from
     a float32 product of unit rows (normalised in float64, so large values do
     not overflow). Approximate search may miss a class's nearest sample (a
-    larger distance) or, for IVF, find none at all (``inf``).
+    larger distance) or, for IVF, find none at all (``inf``); its rows are
+    scaled by a power of two where their norms would overflow FAISS's float32
+    squared distances (from about 1.8e19).
     """
 
     def __init__(
@@ -100,7 +111,8 @@ class PerClassNearestIndex:
         index: str = EXACT_INDEX,
         chunk_size: int | None = None,
     ):
-        X = dense_rows(X, slice(None))  # the labelled rows: few
+        # The labelled rows: few. Checked in float32, as they are searched.
+        X = float32_rows(dense_rows(X, slice(None), dtype=None))
         y = np.asarray(y)
         counts = np.bincount(y, minlength=n_classes)
         if (counts == 0).any():
@@ -111,6 +123,7 @@ class PerClassNearestIndex:
         self.metric = metric
         self.index = index
         self.n_classes = n_classes
+        self.n_features = X.shape[1]
         # The largest temporary per query: its products with every labelled
         # row, or its own float32 copy.
         self.chunk_size = chunk_size or rows_per_block(4 * max(len(X), X.shape[1]))
@@ -119,6 +132,12 @@ class PerClassNearestIndex:
         else:
             if metric == "cosine":
                 X = unit_rows(X)
+            else:
+                # FAISS's squared distances overflow float32 from norms of
+                # about 1.8e19; a power of two changes no ranking.
+                self._scale = np.float32(power_of_two_scale(row_norms(X).max()))
+                if self._scale != 1:
+                    X = X * self._scale
             self._faiss_indexes = _per_class_faiss(X, y, n_classes, index, metric)
 
     def distances(self, X) -> np.ndarray:
@@ -135,19 +154,37 @@ class PerClassNearestIndex:
         D : ndarray of float32, shape (n_queries, n_classes)
             ``D[i, c]`` is the distance from ``X[i]`` to the nearest labelled
             sample of class ``c``.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` holds NaN, infinity or values beyond float32's range, has
+            another number of features than the labelled rows, or if a
+            distance exceeds float32's range (about 3.4e38), or, for an
+            approximate index, if a query is too far from the labelled rows
+            for float32 squared distances (a norm over ``2**62`` times the
+            power of two the labelled rows were scaled by).
         """
         exact = self.index == EXACT_INDEX
         search = self._search_exact if exact else self._search_faiss
-        n_queries = X.shape[0] if sparse.issparse(X) else len(X)
-        D = np.empty((n_queries, self.n_classes), dtype=np.float32)
+        if not sparse.issparse(X):
+            X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(
+                f"X has shape {X.shape}; the labelled rows have "
+                f"{self.n_features} features, so X needs shape (n_queries, "
+                f"{self.n_features})."
+            )
+        D = np.empty((X.shape[0], self.n_classes), dtype=np.float32)
 
         def fill(start):
             stop = start + self.chunk_size
             # FAISS and BLAS both want C-contiguous float32; a sparse X is
-            # densified here, one block at a time.
-            D[start:stop] = search(dense_rows(X, slice(start, stop)))
+            # densified here, one block at a time, and checked.
+            q = float32_rows(dense_rows(X, slice(start, stop), dtype=None), start)
+            D[start:stop] = search(q, start)
 
-        starts = range(0, n_queries, self.chunk_size)
+        starts = range(0, X.shape[0], self.chunk_size)
         if not exact or len(starts) == 1:
             # One block, or FAISS, which spreads each search over its threads.
             for start in starts:
@@ -199,7 +236,7 @@ class PerClassNearestIndex:
             norms = np.linalg.norm(self._weights.astype(np.float64), axis=1)
         self._class_norms = np.maximum.reduceat(norms, self._class_starts) * (1 + 1e-9)
 
-    def _search_exact(self, q: np.ndarray) -> np.ndarray:
+    def _search_exact(self, q: np.ndarray, start: int) -> np.ndarray:
         # Queries far outside the labelled data may overflow float32 (inf,
         # NaN); those rows are recomputed in float64, so numpy's warnings
         # would say nothing of use.
@@ -233,6 +270,7 @@ class PerClassNearestIndex:
             spread = q_norms[:, None] + self._class_norms
             bound = self._coef * spread**2 + self._tiny * (1 + spread)
             self._refine(q, D, g, gmin, approx, bound, full)
+        _check_range(D, start)
         return D
 
     def _refine(self, q, D, g, gmin, approx, bound, full) -> None:
@@ -319,19 +357,31 @@ class PerClassNearestIndex:
         similarity = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
         return np.clip(1.0 - similarity, 0.0, 2.0)
 
-    def _search_faiss(self, q: np.ndarray) -> np.ndarray:
+    def _search_faiss(self, q: np.ndarray, start: int) -> np.ndarray:
         if self.metric == "cosine":
             q = unit_rows(q)
+        else:
+            check_scaled_norms(q, float(self._scale), range(start, start + len(q)))
+            if self._scale != 1:
+                q = q * self._scale
         d = np.empty((len(q), self.n_classes), dtype=np.float32)
+        missing = np.zeros(d.shape, dtype=bool)
         for c, index in enumerate(self._faiss_indexes):
             found, ids = index.search(q, 1)
             d[:, c] = found[:, 0]
-            d[ids[:, 0] < 0, c] = np.inf
+            missing[:, c] = ids[:, 0] < 0
         if self.metric == "l2":
             # FAISS reports squared L2 distances.
             np.maximum(d, 0.0, out=d)
-            return np.sqrt(d, out=d)
-        return np.clip(1.0 - d, 0.0, 2.0)
+            np.sqrt(d, out=d)
+            if self._scale != 1:
+                with np.errstate(over="ignore"):  # checked below
+                    d /= self._scale
+        else:
+            d = np.clip(1.0 - d, 0.0, 2.0)
+        _check_range(np.where(missing, 0.0, d), start)
+        d[missing] = np.inf  # an IVF search that found no row of the class
+        return d
 
 
 def per_class_nearest_distances(
@@ -378,6 +428,17 @@ def per_class_nearest_distances(
         chunk_size=chunk_size,
     )
     return searcher.distances(X_query)
+
+
+def _check_range(D: np.ndarray, start: int) -> None:
+    """Refuse distances float32 cannot hold: an inf would tie with any other."""
+    if not np.isfinite(D).all():
+        row = start + int(np.flatnonzero(~np.isfinite(D).all(axis=1))[0])
+        raise ValueError(
+            f"The distance from row {row} of X to a class's labelled rows "
+            f"exceeds float32's range (about {np.finfo(np.float32).max:.3g}), "
+            "in which distances are returned: scale X down."
+        )
 
 
 @functools.cache
