@@ -341,7 +341,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
             Classes whose mean spread probability over the row's
             ``n_neighbors`` nearest fitted rows is below ``threshold_``.
         """
-        return super().transform(X)
+        return self._transform(self._validate_transform_input(X))
 
     def _fit(self, X, y):
         """Graph over every row of ``X``; ``y`` encoded, -1 for unlabelled."""
