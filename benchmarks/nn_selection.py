@@ -11,8 +11,8 @@ that run every method in turn:
     on each class's labelled rows, building the same per-class matrix;
 (c) one BLAS product ``X_u @ X_l.T`` of the same shapes, the lower bound for
     any exact method;
-(d) one FAISS ``IndexFlatL2`` per class (the alternative ``_search.py`` does
-    not use for exact search).
+(d) one FAISS ``IndexFlatL2`` per class (the alternative
+    ``selectors/_per_class_search.py`` does not use for exact search).
 
 Fashion-MNIST is read from ``--data-path``, else ``$NS3L_FASHION_MNIST``,
 else ``<repo>/../shared/data/fashion_mnist.npz`` when present, else the Debian

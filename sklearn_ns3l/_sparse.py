@@ -16,10 +16,26 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import sparse
 
-__all__ = ["BLOCK_BYTES", "dense_blocks", "dense_rows"]
+__all__ = ["BLOCK_BYTES", "dense_blocks", "dense_rows", "rows_per_block"]
 
-#: Bytes of dense float32 rows per block in :func:`dense_blocks`.
+#: Bytes per block wherever rows are read or searched a block at a time
+#: (:func:`dense_blocks`, the selectors' searches): small enough for the
+#: cache and to bound memory whatever the number of rows, large enough for
+#: an efficient matrix product.
 BLOCK_BYTES = 8 * 2**20
+
+
+def rows_per_block(row_bytes: int, block_bytes: int | None = None) -> int:
+    """Rows of ``row_bytes`` bytes each that fit in a block, at least one.
+
+    Parameters
+    ----------
+    row_bytes : int
+        Bytes of the largest temporary per row.
+    block_bytes : int or None, default=None
+        None reads :data:`BLOCK_BYTES` when called.
+    """
+    return max((block_bytes or BLOCK_BYTES) // max(row_bytes, 1), 1)
 
 
 def dense_rows(X, rows, dtype=np.float32) -> np.ndarray:
@@ -75,7 +91,6 @@ def dense_blocks(X, block_bytes: int | None = None) -> Iterator[np.ndarray]:
     if not sparse.issparse(X):
         yield np.ascontiguousarray(X)
         return
-    row_bytes = max(X.dtype.itemsize * math.prod(X.shape[1:]), 1)
-    step = max((block_bytes or BLOCK_BYTES) // row_bytes, 1)
+    step = rows_per_block(X.dtype.itemsize * math.prod(X.shape[1:]), block_bytes)
     for start in range(0, X.shape[0], step):
         yield dense_rows(X, slice(start, start + step), dtype=None)

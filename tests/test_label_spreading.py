@@ -16,8 +16,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l.datasets import hide_labels
-from sklearn_ns3l.selectors import SELECTORS, LabelSpreadingSelector, _search
-from sklearn_ns3l.selectors._search import NearestRowsIndex
+from sklearn_ns3l.selectors import SELECTORS, LabelSpreadingSelector, _faiss, _knn_graph
+from sklearn_ns3l.selectors._knn_graph import NearestRowsIndex
 
 
 @pytest.fixture(scope="module")
@@ -152,21 +152,19 @@ def test_calibration_ignores_T_and_a_larger_target_marks_more(digits):
 def test_false_discovery_threshold_is_the_largest_that_qualifies(
     seed, m, n_classes, rate
 ):
-    from sklearn_ns3l.selectors._label_spreading import (
-        _false_discovery_threshold,
-        _negatives,
-    )
+    from sklearn_ns3l.selectors._calibration import false_discovery_threshold
+    from sklearn_ns3l.selectors._spreading import negative_mask
 
     rng = np.random.default_rng(seed)
     F = rng.dirichlet(np.ones(n_classes), size=m).round(2)  # ties on purpose
     codes = rng.integers(0, n_classes, size=m)
 
     def qualifies(t):
-        marked = _negatives(F, t)
+        marked = negative_mask(F, t)
         wrong = marked[np.arange(m), codes].sum()
         return marked.sum() > 0 and wrong + 1 <= rate * marked.sum()
 
-    found = _false_discovery_threshold(F, codes, rate)
+    found = false_discovery_threshold(F, codes, rate)
     # Brute force over every threshold that changes the mask, and 1.
     candidates = [t for t in [*np.unique(F), 1.0] if qualifies(t)]
     assert found == (max(candidates) if candidates else 0.0)
@@ -214,12 +212,12 @@ def test_search_parameters_reach_indexes_inside_wrappers():
 
     for factory in ("HNSW32,RFlat", "PCA16,HNSW8"):
         index = faiss.index_factory(32, factory)
-        _search._tune_search(index)
+        _faiss.tune_search(index)
         inner = faiss.downcast_index(index)
         while not hasattr(inner, "hnsw"):
             wrapped = getattr(inner, "base_index", None) or inner.index
             inner = faiss.downcast_index(wrapped)
-        assert inner.hnsw.efSearch == _search._HNSW_EF_SEARCH
+        assert inner.hnsw.efSearch == _faiss._HNSW_EF_SEARCH
 
 
 def test_conformal_threshold_is_the_jth_smallest_score():
@@ -318,12 +316,12 @@ def test_refined_index_reranks_more_candidates_than_asked(digits, monkeypatch):
         )
 
     refined = NearestRowsIndex(X, index="PCA8,Flat,RFlat", random_state=0)
-    assert refined._faiss.k_factor == _search._REFINE_K_FACTOR
+    assert refined._faiss.k_factor == _faiss._REFINE_K_FACTOR
     wide = overlap(refined.search(X, 8, exclude_self=True))
     clone = pickle.loads(pickle.dumps(refined))
-    assert clone._faiss.k_factor == _search._REFINE_K_FACTOR
+    assert clone._faiss.k_factor == _faiss._REFINE_K_FACTOR
 
-    monkeypatch.setattr(_search, "_REFINE_K_FACTOR", 1)
+    monkeypatch.setattr(_faiss, "_REFINE_K_FACTOR", 1)
     narrow = NearestRowsIndex(X, index="PCA8,Flat,RFlat", random_state=0)
     assert wide > 0.99
     assert overlap(narrow.search(X, 8, exclude_self=True)) < wide - 0.05
@@ -425,6 +423,35 @@ def test_nan_and_inf_are_refused_by_every_public_method(digits, bad):
         fitted.transform(X_bad[695:705])
 
 
+def test_values_beyond_float32_are_refused_by_name(digits):
+    X, _, y = digits
+    X_bad = X.copy()
+    X_bad[700, 3] = 1e39  # finite in float64, infinite once searched in float32
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        LabelSpreadingSelector().fit(X_bad, y)
+    fitted = LabelSpreadingSelector().fit(X, y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.transform(X_bad[695:705])
+
+
+@pytest.mark.parametrize("index", ["Flat", "IVF8,Flat"])
+@pytest.mark.parametrize("exponent", [64, 100, -100])
+def test_features_whose_squares_overflow_float32_give_the_same_graph(
+    digits, index, exponent
+):
+    # Digits times 2**64 (up to 3e20) square beyond float32, times 2**-100
+    # below it; a power of two changes no distance's rank.
+    X, _, y = digits
+    scale = 2.0**exponent
+    fit = LabelSpreadingSelector(index=index, random_state=0).fit(X, y)
+    scaled = LabelSpreadingSelector(index=index, random_state=0).fit(X * scale, y)
+    np.testing.assert_array_equal(scaled.graph_.toarray(), fit.graph_.toarray())
+    np.testing.assert_array_equal(scaled.negatives_, fit.negatives_)
+    np.testing.assert_array_equal(
+        scaled.transform(X[:100] * scale), fit.transform(X[:100])
+    )
+
+
 def test_nan_in_a_memmap_is_found_in_blocks(tmp_path):
     X = np.random.RandomState(0).normal(size=(500, 4)).astype(np.float32)
     X[450, 1] = np.nan
@@ -439,7 +466,7 @@ def test_nan_in_a_memmap_is_found_in_blocks(tmp_path):
 
 def test_too_large_for_exact_search_names_the_compressed_index(digits, monkeypatch):
     X, _, y = digits
-    monkeypatch.setattr(_search, "available_memory", lambda: 2**20)
+    monkeypatch.setattr(_knn_graph, "available_memory", lambda: 2**20)
     with pytest.raises(MemoryError, match=r"index='IVF1024,PQ16'"):
         LabelSpreadingSelector().fit(X, y)
     # The compressed index reads blocks and does not need the rows in memory.

@@ -8,7 +8,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sklearn_ns3l.selectors import NearestNeighbourSelector
-from sklearn_ns3l.selectors._search import PerClassNearestIndex
+from sklearn_ns3l.selectors._knn_graph import NearestRowsIndex
+from sklearn_ns3l.selectors._per_class_search import (
+    PerClassNearestIndex,
+    per_class_nearest_distances,
+)
 
 # The documented worst case of a distance kept from the float32 product.
 RELATIVE_ERROR = 2.0**-9
@@ -51,11 +55,22 @@ def _assert_same_as_float64(D, expected, metric="l2"):
     nearest, best = expected[rows, D.argmin(axis=1)], expected.min(axis=1)
     tie = nearest.astype(np.float32) == best.astype(np.float32)
     assert (tie | (nearest <= best + slack[rows, expected.argmin(axis=1)])).all()
-    # 3. Each distance is close; beyond float32's range both are inf.
-    finite = np.isfinite(rounded)
-    np.testing.assert_array_equal(np.isfinite(D), finite)
-    error = np.abs(D[finite].astype(np.float64) - rounded[finite])
-    assert (error <= RELATIVE_ERROR * rounded[finite] + slack[finite]).all()
+    # 3. Each distance is close.
+    assert np.isfinite(D).all()
+    error = np.abs(D.astype(np.float64) - rounded)
+    assert (error <= RELATIVE_ERROR * rounded + slack).all()
+
+
+def _search_or_refusal(X_l, y_l, n_classes, X_q, metric="l2"):
+    """The distances, or None where one is beyond float32 and the search refuses."""
+    expected = _float64_distances(X_q, X_l, y_l, n_classes, metric)
+    with np.errstate(over="ignore"):
+        in_range = np.isfinite(expected.astype(np.float32)).all()
+    if in_range:
+        return _search(X_l, y_l, n_classes, X_q, metric), expected
+    with pytest.raises(ValueError, match="exceeds float32's range"):
+        _search(X_l, y_l, n_classes, X_q, metric)
+    return None, expected
 
 
 @st.composite
@@ -103,17 +118,18 @@ _settings = settings(
 @given(problem=clustered_far_from_origin(), metric=st.sampled_from(["l2", "cosine"]))
 def test_exact_search_ranks_classes_as_float64_does(problem, metric):
     X_l, y_l, n_classes, X_q = problem
-    D = _search(X_l, y_l, n_classes, X_q, metric)
-    expected = _float64_distances(X_q, X_l, y_l, n_classes, metric)
-    _assert_same_as_float64(D, expected, metric)
+    D, expected = _search_or_refusal(X_l, y_l, n_classes, X_q, metric)
+    if D is not None:
+        _assert_same_as_float64(D, expected, metric)
 
 
 @_settings
 @given(problem=clustered_far_from_origin())
 def test_a_labelled_point_is_at_distance_zero_from_its_class(problem):
     X_l, y_l, n_classes, _ = problem
-    D = _search(X_l, y_l, n_classes, X_l)
-    np.testing.assert_array_equal(D[np.arange(len(X_l)), y_l], 0.0)
+    D, _ = _search_or_refusal(X_l, y_l, n_classes, X_l)
+    if D is not None:
+        np.testing.assert_array_equal(D[np.arange(len(X_l)), y_l], 0.0)
 
 
 @pytest.mark.parametrize("chunk_size", [None, 1, 3])
@@ -159,11 +175,12 @@ def test_coordinates_at_the_edges_of_float32():
     big = np.finfo(np.float32).max
     X_l = np.array([[big, 0.0], [-big, 0.0], [big, 1e30]], np.float32)
     y_l = np.array([0, 1, 2])
-    X_q = np.array([[big, 1e30], [-big, 0.0], [0.0, 0.0]], np.float32)
-    D = _search(X_l, y_l, 3, X_q)
-    expected = _float64_distances(X_q, X_l, y_l, 3, "l2")
-    _assert_same_as_float64(D, expected)
-    assert np.isinf(D[1, 0])  # 2 * big is beyond float32
+    X_q = np.array([[0.0, 0.0], [big, 1e30]], np.float32)
+    D = _search(X_l, y_l, 3, X_q[:1])
+    _assert_same_as_float64(D, _float64_distances(X_q[:1], X_l, y_l, 3, "l2"))
+    # 2 * big is beyond float32: as inf it would tie with any other distance.
+    with pytest.raises(ValueError, match=r"row 1 of X .* exceeds float32's range"):
+        _search(X_l, y_l, 3, X_q)
 
     tiny = np.float32(2.0**-149)  # the smallest subnormal float32
     X_l = np.array([[0.0], [2 * tiny], [5 * tiny]], np.float32)
@@ -179,3 +196,123 @@ def test_cosine_of_large_vectors_is_not_that_of_zero_rows():
         X_l, np.array([0, 1]), 2, np.array([[2e30, 1e29]], np.float32), "cosine"
     )
     assert D[0, 0] < 0.01 and D[0, 1] > 0.9
+
+
+# -- Numeric range (issue #24): every search refuses what float32 cannot hold
+# (NaN, infinity, finite float64 beyond 3.4e38) and scales what its squares
+# cannot (norms beyond about 1.8e19, or below 1e-23), or refuses with a reason.
+
+INDEXES = ["Flat", "HNSW32", "IVF2,Flat"]
+BAD_VALUES = st.sampled_from([np.nan, np.inf, -np.inf, 1e39, -3e300])
+_range_settings = settings(max_examples=30, deadline=None)
+
+
+def _blobs(seed, n_features=4):
+    """Three classes of ten labelled rows, and twelve queries among them."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.arange(3), 10)
+    X = rng.randn(30, n_features) + 3 * y[:, None]
+    return X, y, rng.randn(12, n_features) + 3
+
+
+def _refusal(bad):
+    return "float32's range" if np.isfinite(bad) else "NaN or infinity"
+
+
+@_range_settings
+@given(
+    bad=BAD_VALUES,
+    index=st.sampled_from(INDEXES),
+    labelled=st.booleans(),
+    row=st.integers(0, 11),
+    col=st.integers(0, 3),
+)
+def test_per_class_search_refuses_values_float32_cannot_hold(
+    bad, index, labelled, row, col
+):
+    X_l, y_l, X_q = _blobs(0)
+    (X_l if labelled else X_q)[row, col] = bad
+    with pytest.raises(ValueError, match=_refusal(bad)):
+        PerClassNearestIndex(X_l, y_l, 3, index=index).distances(X_q)
+    with pytest.raises(ValueError, match=_refusal(bad)):
+        per_class_nearest_distances(X_q, X_l, y_l, index=index)
+
+
+@_range_settings
+@given(
+    bad=BAD_VALUES,
+    index=st.sampled_from(["Flat", "IVF2,Flat"]),
+    indexed=st.booleans(),
+    row=st.integers(0, 11),
+    col=st.integers(0, 3),
+)
+def test_nearest_rows_refuse_values_float32_cannot_hold(bad, index, indexed, row, col):
+    X, _, X_q = _blobs(0)
+    (X if indexed else X_q)[row, col] = bad
+    with pytest.raises(ValueError, match=_refusal(bad)):
+        NearestRowsIndex(X, index=index, random_state=0).search(X_q, 3)
+
+
+@_range_settings
+@given(
+    exponent=st.integers(-90, 90),
+    index=st.sampled_from(INDEXES),
+    metric=st.sampled_from(["l2", "cosine"]),
+    seed=st.integers(0, 2**16),
+)
+def test_per_class_distances_scale_with_the_data_at_any_magnitude(
+    exponent, index, metric, seed
+):
+    X_l, y_l, X_q = _blobs(seed)
+    X_l, X_q = X_l.astype(np.float32), X_q.astype(np.float32)
+    scale = np.float32(2.0**exponent)  # exact: only the exponents change
+    D = PerClassNearestIndex(X_l, y_l, 3, metric=metric, index=index).distances(X_q)
+    search = PerClassNearestIndex(X_l * scale, y_l, 3, metric=metric, index=index)
+    D_scaled = search.distances(X_q * scale)
+    if metric == "l2":
+        D_scaled = D_scaled / scale
+    np.testing.assert_allclose(D_scaled, D, rtol=1e-3, atol=1e-6)
+
+
+@_range_settings
+@given(
+    exponent=st.integers(-90, 90),
+    index=st.sampled_from(["Flat", "IVF2,Flat"]),
+    seed=st.integers(0, 2**16),
+)
+def test_nearest_rows_are_the_same_at_any_magnitude(exponent, index, seed):
+    X = np.random.RandomState(seed).randn(40, 5).astype(np.float32)
+    scale = np.float32(2.0**exponent)
+
+    def neighbours(rows):
+        search = NearestRowsIndex(rows, index=index, random_state=0)
+        return search.search(rows, 5, exclude_self=True)
+
+    np.testing.assert_array_equal(neighbours(X * scale), neighbours(X))
+
+
+@pytest.mark.parametrize("index", ["HNSW32", "IVF2,Flat"])
+def test_a_query_too_far_for_float32_squares_is_refused(index):
+    X_l, y_l, X_q = _blobs(0)
+    X_q[5] *= 1e30  # FAISS's squared distances to it overflow float32
+    with pytest.raises(ValueError, match="Row 5 of X has norm .* overflow"):
+        PerClassNearestIndex(X_l, y_l, 3, index=index).distances(X_q)
+    with pytest.raises(ValueError, match="Row 5 of X has norm .* overflow"):
+        NearestRowsIndex(X_l, index=index, random_state=0).search(X_q, 3)
+    # Exact per-class search recomputes such a row in float64 instead.
+    D = PerClassNearestIndex(X_l, y_l, 3).distances(X_q)
+    expected = _float64_distances(X_q, X_l, y_l, 3, "l2")
+    np.testing.assert_allclose(D, expected, rtol=2.0**-9)
+
+
+@pytest.mark.parametrize("index", ["Flat", "HNSW32"])
+def test_queries_of_another_width_or_k_out_of_range_are_refused(index):
+    X_l, y_l, X_q = _blobs(0)
+    with pytest.raises(ValueError, match="labelled rows have 4 features"):
+        PerClassNearestIndex(X_l, y_l, 3, index=index).distances(X_q[:, :3])
+    rows = NearestRowsIndex(X_l, index=index, random_state=0)
+    with pytest.raises(ValueError, match="indexed rows have 4 features"):
+        rows.search(X_q[:, :3], 2)
+    for k in (0, 31):
+        with pytest.raises(ValueError, match=f"k={k} must be in 1 .. 30"):
+            rows.search(X_q, k)

@@ -10,17 +10,29 @@ from scipy.spatial.distance import cdist
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import (
+    check_get_feature_names_out_error,
+    check_global_output_transform_pandas,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+)
 
 from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l.datasets import hide_labels
 from sklearn_ns3l.selectors import (
     SELECTORS,
+    LabelSpreadingSelector,
     NearestNeighbourSelector,
     OracleSelector,
+    ThresholdSelector,
     UniformSelector,
 )
-from sklearn_ns3l.selectors._search import (
+from sklearn_ns3l.selectors._per_class_search import (
     PerClassNearestIndex,
     per_class_nearest_distances,
 )
@@ -357,6 +369,40 @@ def test_samples_of_another_width_are_refused_at_transform(cls):
         selector.transform(X_q[:, :4])
 
 
+@pytest.mark.parametrize("index", ["Flat", "HNSW32"])
+def test_furthest_class_is_right_for_features_whose_squares_overflow(index):
+    # Case 19 of issue #24: features around 1e19, whose float32 squared
+    # distances overflow, as raw counters or nanosecond sums may be.
+    rng = np.random.RandomState(0)
+    y_l = np.repeat(np.arange(3), 10)
+    X_l = (rng.randn(30, 4) + 5 * y_l[:, None]) * 1e19
+    X_q = X_l[[0, 10, 20]] * 1.01
+    d = cdist(X_q, X_l)
+    truth = np.stack([d[:, y_l == c].min(axis=1) for c in range(3)], axis=1)
+    selector = NearestNeighbourSelector(rule="nn_furthest", index=index)
+    D = selector.fit(X_l, y_l).index_.distances(X_q)
+    np.testing.assert_allclose(D, truth, rtol=1e-4)
+    np.testing.assert_array_equal(
+        selector.transform(X_q).argmax(axis=1), truth.argmax(axis=1)
+    )
+
+
+@pytest.mark.parametrize("index", ["Flat", "HNSW32"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e39])
+def test_nearest_neighbour_selector_refuses_what_float32_cannot_hold(index, bad):
+    X_l, y_l, X_q = _labelled(0, n_classes=3)
+    selector = NearestNeighbourSelector(index=index, random_state=0)
+    X_bad = X_q.copy()
+    X_bad[7, 2] = bad
+    message = "beyond float32's range" if np.isfinite(bad) else "NaN|infinity"
+    with pytest.raises(ValueError, match=message):
+        selector.fit(X_l, y_l).transform(X_bad)
+    with pytest.raises(ValueError, match=message):
+        selector.fit(X_l, y_l).index_.distances(X_bad)
+    with pytest.raises(ValueError, match=message):
+        selector.fit(np.vstack([X_l, X_bad[7:8]]), np.append(y_l, 0))
+
+
 def test_oracle_refuses_to_transform_without_the_truth():
     X_l, y_l, X_q = _labelled(0, n_classes=3)
     oracle = OracleSelector().fit(X_l, y_l)
@@ -435,3 +481,82 @@ def test_selector_objects_are_grid_searched_like_any_parameter(small_digits):
     params = search.best_estimator_.selector_.get_params()
     assert params == {**best.get_params(), "random_state": params["random_state"]}
     assert search.best_estimator_.selector_ is not best
+
+
+# -- Full scikit-learn transformers: set_output and get_feature_names_out.
+
+TRANSFORMERS = [
+    UniformSelector(random_state=0),
+    NearestNeighbourSelector(random_state=0),
+    LabelSpreadingSelector(wrong_negative_rate=None),
+    ThresholdSelector(),
+]
+
+
+@pytest.mark.parametrize("selector", TRANSFORMERS, ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_set_output_transform,
+        check_set_output_transform_pandas,
+        check_global_output_transform_pandas,
+        check_transformer_get_feature_names_out,
+        check_transformer_get_feature_names_out_pandas,
+        check_get_feature_names_out_error,
+    ],
+    ids=lambda check: check.__name__,
+)
+def test_selectors_pass_scikit_learns_set_output_checks(selector, check):
+    check(type(selector).__name__, selector)
+
+
+def test_a_pandas_pipeline_holding_a_selector_gives_a_frame_of_not_class_columns():
+    pd = pytest.importorskip("pandas")
+    X_l, y_l, X_q = _labelled(0, n_classes=3)
+    X_l = pd.DataFrame(X_l, columns=[f"f{i}" for i in range(X_l.shape[1])])
+    X_q = pd.DataFrame(X_q, columns=X_l.columns, index=np.arange(100, 140))
+    y_l = np.array(["cat", "dog", "eel"])[y_l]
+    selector = NearestNeighbourSelector(rule="nn_furthest")
+    pipeline = make_pipeline(StandardScaler(), selector).set_output(transform="pandas")
+    mask = pipeline.fit(X_l, y_l).transform(X_q)
+    assert isinstance(mask, pd.DataFrame)
+    assert mask.columns.tolist() == ["not_cat", "not_dog", "not_eel"]
+    assert set(mask.dtypes) == {np.dtype(bool)}
+    assert mask.index.tolist() == X_q.index.tolist()
+    expected = selector.set_output(transform="default").transform(
+        StandardScaler().fit(X_l).transform(X_q)
+    )
+    np.testing.assert_array_equal(mask.to_numpy(), expected)
+    np.testing.assert_array_equal(
+        pipeline.get_feature_names_out(), ["not_cat", "not_dog", "not_eel"]
+    )
+    # The probability rule names its columns after the probabilities'.
+    proba = pd.DataFrame([[0.9, 0.08, 0.02]], columns=["cat", "dog", "eel"])
+    threshold = ThresholdSelector(T=0.05).set_output(transform="pandas")
+    assert threshold.fit_transform(proba).columns.tolist() == [
+        "not_cat",
+        "not_dog",
+        "not_eel",
+    ]
+
+
+def test_the_training_gets_arrays_whatever_set_output_asks():
+    pd = pytest.importorskip("pandas")
+    from sklearn import config_context
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    labelled, pool = np.arange(100), np.arange(100, 300)
+    for selector in (
+        NearestNeighbourSelector(random_state=0),
+        LabelSpreadingSelector(),
+    ):
+        expected = selector.pool_negatives(X, labelled, y[labelled], pool)
+        with config_context(transform_output="pandas"):
+            mask = selector.pool_negatives(X, labelled, y[labelled], pool)
+            assert isinstance(selector.transform(X[:5]), pd.DataFrame)
+        assert type(mask) is np.ndarray
+        np.testing.assert_array_equal(mask, expected)
+    oracle = OracleSelector(random_state=0).set_output(transform="pandas")
+    mask = oracle.pool_negatives(X, labelled, y[labelled], pool, y_true=y[pool])
+    assert type(mask) is np.ndarray

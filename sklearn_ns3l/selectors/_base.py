@@ -11,6 +11,11 @@ Both answer the two questions the training asks, so that no caller needs to
 know which kind it holds: :meth:`~BaseNegativeSelector.pool_negatives` (the
 pool's mask, fixed for the whole training, or None) before training, and
 :meth:`~BaseNegativeSelector.batch_negatives` on every unlabelled batch.
+
+Both are full scikit-learn transformers: ``transform`` follows
+``set_output`` (a pandas or polars frame of booleans, one ``not_<class>``
+column per class, see ``get_feature_names_out``), while the two methods the
+training calls always return arrays.
 """
 
 from __future__ import annotations
@@ -21,7 +26,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._unlabelled import labelled_classes
 
@@ -46,9 +55,7 @@ def flat_rows(X, rows: np.ndarray):
     return np.asarray(X[rows]).reshape(len(rows), -1)
 
 
-class BaseNegativeSelector(
-    TransformerMixin, BaseEstimator, metaclass=ABCMeta, auto_wrap_output_keys=None
-):
+class BaseNegativeSelector(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the negative-label selectors.
 
     A selector gives a boolean negative mask of shape ``(n_samples,
@@ -211,10 +218,28 @@ class BaseStaticSelector(BaseNegativeSelector):
         self._check_rows_kept()
         return self._transform(self._validate_transform_input(X))
 
+    def get_feature_names_out(self, input_features=None):
+        """Column names of the mask: ``not_<class>`` for each of ``classes_``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the features seen in :meth:`fit` (as
+            scikit-learn does): the columns are classes, not input features.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects, shape (n_classes,)
+        """
+        check_is_fitted(self, "classes_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray([f"not_{c}" for c in self.classes_], dtype=object)
+
     def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
-        return self.fit(flat_rows(X, labelled), y_labelled).transform(
-            flat_rows(X, pool)
-        )
+        # _transform, not transform: the training needs an array whatever
+        # set_output asks of transform.
+        self.fit(flat_rows(X, labelled), y_labelled)
+        return self._transform(self._validate_transform_input(flat_rows(X, pool)))
 
     def batch_negatives(self, proba, pool_mask):
         return pool_mask
@@ -285,6 +310,24 @@ class BaseProbabilitySelector(BaseNegativeSelector):
         """
         self._validate_params()
         return self.mask_from_proba(validate_data(self, X, reset=False, dtype=_FLOATS))
+
+    def get_feature_names_out(self, input_features=None):
+        """Column names of the mask: ``not_<name>`` for each input column.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the probability columns (the classes). None: the names
+            seen in :meth:`fit` (``feature_names_in_``), else ``x0``,
+            ``x1``, ...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects, shape (n_classes,)
+        """
+        check_is_fitted(self, "n_features_in_")
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([f"not_{name}" for name in names], dtype=object)
 
     def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
         return None

@@ -14,22 +14,19 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._memmap import validate_data_chunked
 from .._unlabelled import labelled_classes, split_labelled
-from .._warnings import warn_user
 from ._base import _FLOATS, BaseStaticSelector
-from ._calibration import conformal_threshold
-from ._search import EXACT_INDEX, NearestRowsIndex
+from ._calibration import calibrate, held_out_scores
+from ._faiss import EXACT_INDEX
+from ._knn_graph import NearestRowsIndex, connectivity, normalised_graph
+from ._spreading import negative_mask, normalise_rows, spread_labels
 
-__all__ = ["LabelSpreadingSelector", "spread_labels"]
+__all__ = ["LabelSpreadingSelector"]
 
 
 class LabelSpreadingSelector(BaseStaticSelector):
@@ -295,10 +292,12 @@ class LabelSpreadingSelector(BaseStaticSelector):
         Raises
         ------
         ValueError
-            If ``X`` holds NaN or infinity, if ``n_neighbors`` exceeds the
-            rows, or if the labelled rows hold fewer than two classes. (A
-            class with fewer than ``n_folds`` labelled rows lowers the folds;
-            see ``n_folds``.)
+            If ``X`` holds NaN, infinity or values beyond float32's range
+            (the search's; larger norms are scaled, see
+            :class:`~._knn_graph.NearestRowsIndex`), if ``n_neighbors``
+            exceeds the rows, or if the labelled rows hold fewer than two
+            classes. (A class with fewer than ``n_folds`` labelled rows lowers
+            the folds; see ``n_folds``.)
         MemoryError
             If exact search would not fit in memory (use a compressed
             ``index``).
@@ -350,7 +349,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
             Classes whose mean spread probability over the row's
             ``n_neighbors`` nearest fitted rows is below ``threshold_``.
         """
-        return super().transform(X)
+        return self._transform(self._validate_transform_input(X))
 
     def _fit(self, X, y):
         """Graph over every row of ``X``; ``y`` encoded, -1 for unlabelled."""
@@ -362,7 +361,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         for column in neighbours.T:
             found = column >= 0
             proba[found] += self.label_distributions_[column[found]]
-        return _negatives(_normalise_rows(proba), self.threshold_)
+        return negative_mask(normalise_rows(proba), self.threshold_)
 
     def _validate_transform_input(self, X):
         check_is_fitted(self)
@@ -408,7 +407,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         self.graph_ = connectivity(neighbours, n_rows)
         S = normalised_graph(self.graph_)
         del neighbours
-        scores, held_out, self.n_folds_ = _held_out_scores(
+        scores, held_out, self.n_folds_ = held_out_scores(
             S,
             codes,
             n_classes,
@@ -418,45 +417,19 @@ class LabelSpreadingSelector(BaseStaticSelector):
         )
         # The held-out rows are the labelled ones, in order (none if no folds).
         held_codes = codes[codes >= 0] if len(held_out) else codes[:0]
-        rate = self.wrong_negative_rate
-        if rate is None:
-            self.threshold_ = float(self.T)
-        elif self.calibration == "rows":
-            self.threshold_ = conformal_threshold(scores, rate)
-        else:
-            self.threshold_ = _false_discovery_threshold(held_out, held_codes, rate)
-            if self.n_folds_ == 0:
-                warn_user(
-                    f"wrong_negative_rate={rate}: a class has a single labelled "
-                    "row, so none can be held out to calibrate on; no class is "
-                    "marked negative."
-                )
-            elif self.threshold_ == 0:
-                warn_user(
-                    f"wrong_negative_rate={rate}: no threshold keeps the held-out "
-                    f"negatives of the {len(held_out)} labelled rows (in "
-                    f"{self.n_folds_} folds) below that share of wrong ones (the "
-                    f"estimate needs at least {math.ceil(1 / rate)} held-out "
-                    "negatives); no class is marked negative."
-                )
-        if len(scores) == 0:
-            self.estimated_wrong_negative_rate_ = float("nan")
-        elif self.calibration == "rows":
-            self.estimated_wrong_negative_rate_ = float(
-                np.mean(scores < self.threshold_)
-            )
-        else:
-            # The plain share (without the + 1 the choice used); NaN when
-            # nothing is marked.
-            marked = _negatives(held_out, self.threshold_)
-            wrong = marked[np.arange(len(held_out)), held_codes].sum()
-            self.estimated_wrong_negative_rate_ = (
-                float(wrong / marked.sum()) if marked.any() else float("nan")
-            )
+        self.threshold_, self.estimated_wrong_negative_rate_ = calibrate(
+            scores,
+            held_out,
+            held_codes,
+            rate=self.wrong_negative_rate,
+            calibration=self.calibration,
+            T=self.T,
+            n_folds=self.n_folds_,
+        )
         self.label_distributions_, self.n_iter_ = self._spread(
             S, codes, n_classes, warn=True
         )
-        self.negatives_ = _negatives(self.label_distributions_, self.threshold_)
+        self.negatives_ = negative_mask(self.label_distributions_, self.threshold_)
 
     def _spread(self, S, codes, n_classes, *, warn=False):
         return spread_labels(
@@ -470,152 +443,3 @@ class LabelSpreadingSelector(BaseStaticSelector):
         # Rows are densified a block at a time where the search reads them.
         tags.input_tags.sparse = True
         return tags
-
-
-def connectivity(neighbours: np.ndarray, n_rows: int) -> sp.csr_matrix:
-    """CSR matrix with a one at ``(i, neighbours[i, j])``; -1 entries skipped."""
-    found = neighbours >= 0
-    indptr = np.concatenate([[0], np.cumsum(found.sum(axis=1))])
-    return sp.csr_matrix(
-        (
-            np.ones(int(indptr[-1]), dtype=np.float32),
-            neighbours[found].astype(np.int32 if n_rows < 2**31 else np.int64),
-            indptr,
-        ),
-        shape=(n_rows, n_rows),
-    )
-
-
-def normalised_graph(graph: sp.csr_matrix) -> sp.csr_matrix:
-    """``D**-1/2 W D**-1/2`` without self-loops, ``D`` the in-degrees.
-
-    The matrix scikit-learn's ``LabelSpreading._build_graph`` iterates with:
-    minus the normalised Laplacian of ``scipy.sparse.csgraph.laplacian``
-    (which reads in-degrees of a directed graph and ignores self-loops), with
-    its diagonal set to zero. A row nothing points to gets degree 1.
-    """
-    W = graph.astype(np.float64)
-    W.setdiag(0)
-    W.eliminate_zeros()
-    degree = np.asarray(W.sum(axis=0)).ravel()
-    degree[degree == 0] = 1
-    scale = 1 / np.sqrt(degree)
-    W = sp.diags(scale) @ W @ sp.diags(scale)
-    return W.tocsr()
-
-
-def spread_labels(S, codes, n_classes, alpha, max_iter, tol, *, warn=False):
-    """Iterate ``F <- alpha * S @ F + (1 - alpha) * Y``; rows scaled to sum 1.
-
-    Parameters
-    ----------
-    S : scipy.sparse matrix of shape (n, n)
-        The normalised graph (:func:`normalised_graph`).
-    codes : ndarray of int, shape (n,)
-        Class of each row, -1 for unlabelled.
-    n_classes : int
-    alpha, max_iter, tol
-        As in scikit-learn's ``LabelSpreading``, and its stopping rule: the
-        summed absolute change is checked before each step.
-    warn : bool, default=False
-        Warn (``ConvergenceWarning``) when ``max_iter`` is reached.
-
-    Returns
-    -------
-    F : ndarray of shape (n, n_classes)
-        Rows summing to 1, or 0 where no label reached.
-    n_iter : int
-    """
-    labelled = np.flatnonzero(codes >= 0)
-    F = np.zeros((len(codes), n_classes))
-    F[labelled, codes[labelled]] = 1.0
-    previous = np.zeros_like(F)
-    n_iter = 0
-    while n_iter < max_iter:
-        if np.abs(F - previous).sum() < tol:
-            break
-        previous = F
-        F = S @ F
-        F *= alpha
-        # The clamp: only labelled rows carry (1 - alpha) of their label.
-        F[labelled, codes[labelled]] += 1 - alpha
-        n_iter += 1
-    else:
-        if warn:
-            warnings.warn(
-                f"max_iter={max_iter} was reached without convergence.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-    return _normalise_rows(F), n_iter
-
-
-def _normalise_rows(F: np.ndarray) -> np.ndarray:
-    total = F.sum(axis=1, keepdims=True)
-    total[total == 0] = 1
-    F /= total
-    return F
-
-
-def _negatives(proba: np.ndarray, threshold: float) -> np.ndarray:
-    """``proba < threshold``, but never a row's most probable class.
-
-    Unreached rows (all zeros) get no negatives; a threshold above a row's
-    largest probability would otherwise mark every class of it.
-    """
-    mask = proba < threshold
-    top = proba.argmax(axis=1)
-    mask[np.arange(len(proba)), top] = False
-    mask[proba[np.arange(len(proba)), top] == 0] = False
-    return mask
-
-
-def _held_out_scores(S, codes, n_classes, n_folds, spread, random_state):
-    """Spread probability of the true class of each labelled row, its fold hidden.
-
-    Returns the scores (``inf`` for rows the labels did not reach), the
-    held-out distributions they are read from (one row per labelled row) and
-    the folds used; none (empty arrays, 0) when ``n_folds < 2``.
-    """
-    labelled = np.flatnonzero(codes >= 0)
-    held_out = np.zeros((len(labelled), n_classes))
-    if n_folds < 2:
-        return np.empty(0), held_out[:0], 0
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-    for _, held in folds.split(labelled, codes[labelled]):
-        rows = labelled[held]
-        hidden = codes.copy()
-        hidden[rows] = -1
-        F, _ = spread(S, hidden, n_classes)
-        held_out[held] = F[rows]
-    reached = held_out.sum(axis=1) > 0
-    true_class = held_out[np.arange(len(labelled)), codes[labelled]]
-    return np.where(reached, true_class, np.inf), held_out, n_folds
-
-
-def _false_discovery_threshold(held_out, codes, rate: float) -> float:
-    """The largest threshold whose held-out negatives are at most ``rate`` wrong.
-
-    ``held_out`` are the labelled rows' distributions spread with their fold
-    hidden, ``codes`` their classes. At a threshold ``t`` the rows' negatives
-    are those :func:`_negatives` marks; the share of them that are a row's
-    true class is estimated as ``(wrong(t) + 1) / marked(t)`` (the ``+ 1``
-    keeps a few lucky rows from certifying a threshold, as in knockoff+,
-    Barber and Candes, 2015). 0 (no negatives) when no threshold qualifies.
-    """
-    if len(held_out) == 0:
-        return 0.0
-    rows = np.arange(len(held_out))
-    marked_at_one = _negatives(held_out, np.inf)  # every markable class
-    values = np.sort(held_out[marked_at_one])
-    wrong_values = np.sort(held_out[rows, codes][marked_at_one[rows, codes]])
-    # Candidate t = values[c] marks the c smallest entries (ties: fewer);
-    # t = 1 every markable entry (a class other than the top one is below 1).
-    candidates = np.append(values, 1.0)
-    marked = np.searchsorted(values, candidates, side="left")
-    wrong = np.searchsorted(wrong_values, candidates, side="left")
-    ok = (marked > 0) & ((wrong + 1) <= rate * marked)
-    if not ok.any():
-        return 0.0
-    return float(candidates[np.flatnonzero(ok)[-1]])

@@ -9,8 +9,9 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._docstring import shared_docstring
+from ._faiss import EXACT_INDEX
+from ._per_class_search import PerClassNearestIndex
 from ._sampling import BaseRandomSelector, mask_of
-from ._search import EXACT_INDEX, PerClassNearestIndex
 
 __all__ = ["RULES", "NearestNeighbourSelector"]
 

@@ -73,12 +73,7 @@ class OracleSelector(BaseRandomSelector):
             Column ``j`` refers to ``classes_[j]``; never True at the true
             class.
         """
-        X = self._validate_transform_input(X)
-        if y_true is None:
-            return self._transform(X)
-        allowed = self._all_classes(X)
-        allowed[np.arange(X.shape[0]), self._encode(y_true, X.shape[0])] = False
-        return self._draw(allowed, X)
+        return self._mask(self._validate_transform_input(X), y_true)
 
     def pool_negatives(self, X, labelled, y_labelled, pool, *, y_true=None):
         if y_true is None:
@@ -87,7 +82,16 @@ class OracleSelector(BaseRandomSelector):
                 "fit(X, y, y_true=...). The oracle is for ablations only."
             )
         self.fit(flat_rows(X, labelled), y_labelled)
-        return self.transform(flat_rows(X, pool), y_true=y_true)
+        # An array whatever set_output asks of transform.
+        X_pool = self._validate_transform_input(flat_rows(X, pool))
+        return self._mask(X_pool, y_true)
+
+    def _mask(self, X, y_true):
+        if y_true is None:
+            return self._transform(X)
+        allowed = self._all_classes(X)
+        allowed[np.arange(X.shape[0]), self._encode(y_true, X.shape[0])] = False
+        return self._draw(allowed, X)
 
     def _transform(self, X):
         raise ValueError(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from numbers import Real
 
-import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._base import _FLOATS, BaseProbabilitySelector
-from ._calibration import conformal_threshold
+from ._calibration import conformal_threshold, share_below, true_class_scores
 
 __all__ = ["ThresholdSelector"]
 
@@ -153,9 +152,9 @@ class ThresholdSelector(BaseProbabilitySelector):
                 "threshold on labelled rows: pass their true classes as y "
                 "(column indices of X)."
             )
-        scores = _true_class_scores(X, y)
+        scores = true_class_scores(X, y)
         self.threshold_ = conformal_threshold(scores, self.wrong_negative_rate)
-        self.estimated_wrong_negative_rate_ = float(np.mean(scores < self.threshold_))
+        self.estimated_wrong_negative_rate_ = share_below(scores, self.threshold_)
         return self
 
     def mask_from_proba(self, proba):
@@ -180,21 +179,3 @@ class ThresholdSelector(BaseProbabilitySelector):
         # A calibrated threshold exists only after fit.
         tags.requires_fit = self.wrong_negative_rate is not None
         return tags
-
-
-def _true_class_scores(X: np.ndarray, y) -> np.ndarray:
-    """``X[i, y[i]]``, with ``y`` checked to be column indices of ``X``."""
-    y = check_array(y, ensure_2d=False, dtype=None)
-    if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(
-            f"y must hold one class per row of X: got shape {y.shape} for "
-            f"{len(X)} rows."
-        )
-    if not np.issubdtype(y.dtype, np.integer) or (
-        len(y) and (y.min() < 0 or y.max() >= X.shape[1])
-    ):
-        raise ValueError(
-            "y must be column indices of X, integers in 0 .. "
-            f"{X.shape[1] - 1}; got {np.unique(y)[:10]}."
-        )
-    return X[np.arange(len(X)), y]
