@@ -138,8 +138,9 @@ class FitPlan:
         is not batched for it and the fit is the supervised twin's (or the
         companion's alone), not that plus noise in the random draws.
         """
+        # The user's selector, not the fit's copy with a derived seed.
         warn_user(
-            f"the selector {self.selector!r} marked no negative label on the "
+            f"selector={clf.selector!r} marked no negative label on the "
             "pool; the NS3L term is 0 and is left out of training."
         )
         terms = [t for t in self.objective.terms if t.name != "ns3l"]

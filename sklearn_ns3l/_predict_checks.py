@@ -26,9 +26,11 @@ def check_sample_shape(
         For one sample without the batch axis, flattened images given to an
         image model, or any other sample shape; the message names both shapes.
     """
-    shape = tuple(X.shape) if sparse.issparse(X) else np.shape(X)
-    if len(shape) == 0:
-        return  # scikit-learn's message for a scalar is clear enough
+    # Read the shape without converting X: an array-like that refuses numpy
+    # functions (scikit-learn's checks pass one) is left to validate_data.
+    shape = np.shape(X) if isinstance(X, (list, tuple)) else getattr(X, "shape", None)
+    if shape is None or len(shape) == 0:
+        return  # scikit-learn's own message is clear enough
     sample = tuple(shape[1:])
     if sample == input_shape:
         return

@@ -388,3 +388,13 @@ def test_read_only_input_trains_and_predicts_without_torch_warnings(digits_semi)
         warnings.simplefilter("error")
         for data in (X, X.reshape(-1, 8, 8)):
             NS3LClassifier(selector="threshold", **FAST).fit(data, y_semi).predict(data)
+
+
+def test_warnings_name_the_users_selector_not_a_derived_seed(digits_semi):
+    X, y_semi, _ = digits_semi
+    y_one = y_semi.copy()
+    y_one[np.flatnonzero(y_semi == 0)[1:]] = -1  # one label of class 0
+    with pytest.warns(UserWarning, match="marked no negative label") as record:
+        NS3LClassifier(**FAST).fit(X[:400], y_one[:400])
+    message = next(str(w.message) for w in record if "marked no" in str(w.message))
+    assert "selector='label_spreading'" in message and "random_state" not in message
