@@ -253,11 +253,12 @@ def markdown(catalogue, profile, entries, runs, skips, methods, data_sets) -> st
         "",
         "*Wrong negatives*: the share of a selector's negative labels on the "
         "pool that are the point's true class; *negatives per point*: their "
-        "mean count per unlabelled point. A static rule (nearest neighbours) is "
-        "measured on the negatives it trained with: label spreading on the "
-        "inputs on the pool rows of the graph it spread over "
-        "(`selector_.negatives_`), on the network's features on the last "
-        "mask it built; the threshold rule on those "
+        "mean count per unlabelled point. A static rule (label spreading, "
+        "nearest neighbours) is measured on the negatives the network trained "
+        "with (`pool_negatives_`; on the network's features, the last mask "
+        "built; runs made before that attribute existed measured the "
+        "nearest-neighbour rules on a fresh draw of the same rule over the "
+        "pool); the threshold rule on those "
         "the final network gives (`selector_.transform(predict_proba(pool))`), "
         "so it counts what the rule would pick at the end of training.",
     ]

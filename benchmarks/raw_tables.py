@@ -148,6 +148,27 @@ def main(argv=None) -> None:
     Path(args.output).with_suffix(".md").write_text(markdown(results))
 
 
+def benchmark_spreads() -> dict[str, float]:
+    """The range spread of the training rows of every feature-vector set of
+    the peer benchmark (``benchmarks/vs_sklearn.py``, full profile, first
+    split), as its rows are given to ``NS3LClassifier``."""
+    from _datasets import DATA_SETS
+    from vs_sklearn import PROFILES
+
+    from sklearn_ns3l._scaling import column_range_spread
+
+    settings = PROFILES["full"].settings
+    spreads = {}
+    for data_set in DATA_SETS:
+        if data_set.images:
+            continue
+        data = data_set.dataset.load(None)
+        seed = 0
+        split = data_set.dataset.split(data, settings, seed)
+        spreads[data_set.key] = column_range_spread(split.X)
+    return spreads
+
+
 def markdown(results: dict) -> str:
     """The results page: one table per data set, the arm 'auto' picks marked."""
     from sklearn_ns3l._scaling import RANGE_SPREAD_LIMIT
@@ -183,6 +204,20 @@ def markdown(results: dict) -> str:
             mark = " ←" if arm == auto else ""
             lines.append(f"| {arm}{mark} | " + " | ".join(cells) + " |")
         lines.append("")
+    spreads = benchmark_spreads()
+    lines += [
+        "## The peer benchmark's feature vectors",
+        "",
+        "Range spread of the training rows of each feature-vector set of "
+        "`benchmarks/vs_sklearn.py` (full profile, first split, as given to "
+        f"`NS3LClassifier`): all at most {max(spreads.values()):.3g}, so "
+        '`scale="auto"` leaves every one of them as it is.',
+        "",
+        "| data set | range spread |",
+        "|---|---:|",
+        *(f"| {key} | {value:.3g} |" for key, value in spreads.items()),
+        "",
+    ]
     return "\n".join(lines)
 
 

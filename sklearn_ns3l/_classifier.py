@@ -245,10 +245,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         its training rows (no search index, graph or propagated
         distributions: a saved model neither grows with the pool nor
         carries the data, and transforming with it raises
-        ``NotFittedError``); None for the supervised baseline.
-    pool_negatives_ : ndarray of bool, shape (n_unlabelled_, n_classes) or None
+        ``NotFittedError``); None for the supervised baseline
+        (``selector=None``).
+    pool_negatives_ : ndarray of bool, shape (n_pool, n_classes) or None
         The negative-label mask the network trained with, one row per
-        unlabelled row of ``X`` (``y == -1`` and a positive weight), in
+        unlabelled row of ``X`` (``y == -1`` and a positive weight; ``n_pool``
+        is ``n_unlabelled_``), in
         ``X``'s order; column ``k`` refers to ``classes_[k]``. On the
         network's features, the last mask built. None where negatives are
         chosen batch by batch (the threshold) or no selector read the pool.
@@ -443,7 +445,9 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             is converted to float32 in memory first. A scipy sparse matrix
             or array (converted to CSR) holds feature vectors, densified a
             batch at a time, never whole; it trains the MLP, or the CNN with
-            ``image_shape``, and gives the model its dense twin gives.
+            ``image_shape``, and gives the model its dense twin gives
+            (unless ``scale`` standardises it: without centring, which the
+            dense twin gets).
         y : array-like of shape (n_samples,)
             Class labels (integers or strings), -1 for unlabelled rows: the
             number -1, or the string ``"-1"`` in an array of strings. Missing
@@ -502,11 +506,10 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        plan = plan_fit(self, X, unlabelled, y_known, sample_weight)
-        if plan.scaler is not None:
-            # Fitted on every row, labelled or not: the network and the
-            # selector's graph read the same standardised columns.
-            X = scaled(plan.scaler.fit(X), X)
+        plan = plan_fit(self, X, unlabelled, y_known, sample_weight, y_true)
+        # Fitted on every row the fit reads, labelled or not: the network
+        # and the selector's graph read the same standardised columns.
+        X = scaled(plan.scaler, X)
         y_true_pool = _pool_truth(y_true, y, plan.rows.pool)
         module = self._build_module(X, plan)
         negatives = None
@@ -606,9 +609,8 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
             self, X, reset=False, accept_sparse="csr", allow_nd=True, dtype=np.float32
         )
         check_sample_shape(X, self.input_shape_, owner, validated=True)
-        X = scaled(self.scaler_, X)
-        proba = self.net_.predict_proba(X)
-        check_finite_proba(proba, X)
+        proba = self.net_.predict_proba(scaled(self.scaler_, X))
+        check_finite_proba(proba, X)  # names the values the user gave
         return proba
 
     def predict(self, X):

@@ -150,7 +150,7 @@ class FitPlan:
         )
 
 
-def plan_fit(clf, X, unlabelled, y_known, sample_weight) -> FitPlan:
+def plan_fit(clf, X, unlabelled, y_known, sample_weight, y_true=None) -> FitPlan:
     """Decide everything ``clf.fit(X, y)`` will do, refusing what cannot run.
 
     Parameters
@@ -164,6 +164,9 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight) -> FitPlan:
         The labels of the labelled rows, in order.
     sample_weight : ndarray of shape (n_samples,) or None
         Validated, non-negative.
+    y_true : array-like of shape (n_samples,) or None, default=None
+        Given to ``fit`` for a selector that reads the truth (the oracle);
+        only whether it is there is read here.
 
     Raises
     ------
@@ -182,10 +185,11 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight) -> FitPlan:
     torch_seed = int(rng.randint(np.iinfo(np.int32).max))
     batch_seed = int(rng.randint(np.iinfo(np.int32).max))
     selector_seed = int(rng.randint(np.iinfo(np.int32).max))
-    _check_T(clf, len(classes))
+    _check_T(clf)
     selector = make_selector(clf.selector, clf.T, selector_seed)
+    _check_selector(selector, len(classes), y_true)
     companion = make_companion(clf.companion)
-    objective = _objective(clf, selector, companion, has_pool=len(pool) > 0)
+    objective = _objective(clf, selector, companion, unlabelled, pool)
     train, valid = validation_split(y_encoded, clf.validation_fraction, rng)
     rows = Rows(
         labelled=labelled[train],
@@ -216,7 +220,8 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight) -> FitPlan:
         objective=objective,
         selector_features=features,
         calibrating=reads_pool and _calibrates_threshold(clf, selector, valid),
-        scaler=make_scaler(clf.scale, X, image_shape),
+        # Rows of weight 0 are not in X as far as the fit is concerned.
+        scaler=make_scaler(clf.scale, X, image_shape, np.union1d(labelled, pool)),
         augment=make_augmenter(clf.augment, image_shape, torch_seed + 1),
         n_steps=None,
         steps_per_epoch=0,
@@ -245,18 +250,9 @@ def _kept_rows(unlabelled, y_known, sample_weight):
     return labelled, pool, y_known[kept[~unlabelled]]
 
 
-def _check_T(clf, n_classes: int) -> None:
-    """Refuse a ``T`` that no part of the fit reads; warn where it marks everything."""
-    if clf.selector == "threshold":
-        if clf.T >= 1 / n_classes:
-            warn_user(
-                f"T={clf.T} is at least 1/n_classes = {1 / n_classes:.4g}: at "
-                "that threshold a row's true class can be a negative label too, "
-                f"and with {n_classes} classes every class may be. Use "
-                f"T < {1 / n_classes:.4g} (the paper's T=0.04 is for 10 classes)."
-            )
-        return
-    if clf.T != DEFAULT_T:
+def _check_T(clf) -> None:
+    """Refuse a ``T`` that no part of the fit reads."""
+    if clf.selector != "threshold" and clf.T != DEFAULT_T:
         # A silent no-op would let GridSearchCV(param_grid={"T": ...}) train
         # identical models, one per value.
         raise ValueError(
@@ -267,7 +263,36 @@ def _check_T(clf, n_classes: int) -> None:
         )
 
 
-def _objective(clf, selector, companion, has_pool: bool) -> SemiSupervisedObjective:
+def _check_selector(selector, n_classes: int, y_true) -> None:
+    """What the selector needs, and a threshold that marks every class.
+
+    Raises
+    ------
+    ValueError
+        For a selector that reads the truth (the oracle) without ``y_true``.
+    """
+    if selector is None:
+        return
+    if selector._needs_y_true and y_true is None:
+        raise ValueError(
+            f"{type(selector).__name__} reads the pool's true classes: pass "
+            "them as fit(X, y, y_true=...) (an ablation, not a method for "
+            "unlabelled data)."
+        )
+    T = getattr(selector, "T", None)
+    fixed = selector._negatives_from == "batch" and not (
+        selector._calibrates_on_held_out_rows
+    )
+    if fixed and T is not None and T >= 1 / n_classes:
+        warn_user(
+            f"T={T} is at least 1/n_classes = {1 / n_classes:.4g}: at that "
+            "threshold a row's true class can be a negative label too, and "
+            f"with {n_classes} classes every class may be. Use "
+            f"T < {1 / n_classes:.4g} (the paper's T=0.04 is for 10 classes)."
+        )
+
+
+def _objective(clf, selector, companion, unlabelled, pool) -> SemiSupervisedObjective:
     terms = []
     if selector is not None:
         terms.append(
@@ -275,12 +300,15 @@ def _objective(clf, selector, companion, has_pool: bool) -> SemiSupervisedObject
         )
     if companion is not None:
         terms.append(WeightedTerm("companion", companion, clf.companion_weight))
-    if terms and not has_pool:
+    if terms and not len(pool):
         # Nothing for the terms to read, e.g. a cross-validation fold
         # without -1: the selector is not fitted.
         warn_user(
-            "y contains no unlabelled samples (-1); training is supervised only. "
-            "If you passed -1 rows, a wrapper may have re-encoded y (e.g. "
+            "every unlabelled row (-1) has sample_weight 0; training is "
+            "supervised only."
+            if unlabelled.any()
+            else "y contains no unlabelled samples (-1); training is supervised "
+            "only. If you passed -1 rows, a wrapper may have re-encoded y (e.g. "
             "CalibratedClassifierCV, StackingClassifier, VotingClassifier or "
             "cross_val_predict label-encode it, so -1 becomes a class)."
         )

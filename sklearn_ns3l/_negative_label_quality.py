@@ -52,12 +52,14 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
     negatives : array-like of bool, shape (n_samples, n_classes)
         ``negatives[i, k]``: class ``classes[k]`` is a negative label of row
         ``i``; e.g. ``NS3LClassifier.pool_negatives_``, the mask the network
-        trained with, whose rows are those of ``X`` with ``y == -1``.
+        trained with, whose rows are those of ``X`` with ``y == -1`` (and a
+        positive ``sample_weight``).
     y_true : array-like of shape (n_samples,)
         The rows' true classes. A row whose class is not in ``classes`` has
         no column, so none of its negative labels can be wrong.
     classes : array-like of shape (n_classes,)
-        The mask's columns, sorted (e.g. ``NS3LClassifier.classes_``).
+        The mask's columns, distinct, in any order (e.g.
+        ``NS3LClassifier.classes_``).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
     Raises
     ------
     ValueError
-        If the shapes disagree.
+        If the shapes disagree, or ``classes`` repeats a class.
 
     Examples
     --------
@@ -84,10 +86,15 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
             f"negatives must have shape (len(y_true), len(classes)) = "
             f"({len(y_true)}, {len(classes)}); got {negatives.shape}."
         )
-    column = np.searchsorted(classes, y_true)
-    known = (column < len(classes)) & (
-        classes[np.minimum(column, len(classes) - 1)] == y_true
+    if len(np.unique(classes)) != len(classes):
+        raise ValueError(f"classes must be distinct; got {classes.tolist()}.")
+    # Each row's column, through the sorted classes (searchsorted needs them).
+    order = np.argsort(classes, kind="stable")
+    at = np.minimum(np.searchsorted(classes[order], y_true), len(classes) - 1)
+    known = (
+        classes[order][at] == y_true if len(classes) else np.zeros(len(y_true), bool)
     )
+    column = order[at] if len(classes) else at
     wrong_rows = np.zeros(len(y_true), bool)
     wrong_rows[known] = negatives[np.flatnonzero(known), column[known]]
     class_rows = np.bincount(column[known], minlength=len(classes))

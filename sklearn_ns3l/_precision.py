@@ -14,11 +14,12 @@ answered with a warning and float32, never with a slow run.
 
 from __future__ import annotations
 
-import warnings
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import torch
+
+from ._warnings import warn_user
 
 __all__ = ["PRECISIONS", "fast_dtypes", "precision_context", "resolve_precision"]
 
@@ -141,13 +142,10 @@ def resolve_precision(name: str, device: torch.device) -> str:
             if device.type == "cpu"
             else "hardware support for it"
         )
-        warnings.warn(
+        warn_user(
             f"precision={name!r} but device {str(device)!r} lacks {what}, so "
             f"{name} would be emulated, slower than float32; training in "
-            "float32 instead (precision='auto' picks what is fast).",
-            UserWarning,
-            # Past fit and scikit-learn's _fit_context: the user's call.
-            stacklevel=4,
+            "float32 instead (precision='auto' picks what is fast)."
         )
         return "float32"
     return name

@@ -65,7 +65,9 @@ def test_compare_runs_every_method_end_to_end_on_a_csv(digits_csv, tmp_path, cap
 
     printed = capsys.readouterr().out
     assert "80 labelled rows of 10 classes, 220 unlabelled" in printed
-    assert "64 numeric column(s) used as they are" in printed
+    assert "64 numeric column(s)" in printed
+    # Pixels on one scale: left as they are, for every method, and said so.
+    assert "numeric columns not scaled for every method" in printed
     methods = list(compare_methods())
     assert methods[:2] == ["NS3L default", "NS3L supervised twin"]
     for name in methods:
@@ -102,7 +104,7 @@ def test_categorical_columns_are_one_hot_encoded_and_parquet_is_read(tmp_path, c
     argv = ["compare", str(path), "--target", "label", "--folds", "3"]
     assert main([*argv, "--methods", "logistic", "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    assert "1 numeric column(s) used as they are, 1 categorical" in printed
+    assert "1 numeric column(s) (missing values: the median), 1 categorical" in printed
     assert "LogisticRegression (labelled only)" in printed
     assert "NS3L supervised twin" in printed  # always, as the reference
     assert "SVC (labelled only)" not in printed
@@ -166,7 +168,7 @@ def test_compare_help_names_the_pipeline(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "numeric columns are used as they are" in out
+    assert "standardised (see --scale)" in out
     assert "one-hot encoded" in out and "ColumnTransformer" in out
 
 
@@ -443,3 +445,25 @@ def test_scale_none_leaves_the_columns_as_they_are(raw_wine_csv):
     assert not hasattr(plain, "steps")  # the imputer alone
     ns3l = compare_methods()["NS3L default"]
     assert ns3l.scale is None  # the table's preprocessing is the one for all
+
+
+def test_labelled_only_passes_per_row_fit_parameters_for_its_rows():
+    from sklearn_ns3l.compare import LabelledOnly
+
+    X = np.random.RandomState(0).randn(8, 2)
+    y = np.array([0, 1, 0, 1, -1, -1, -1, -1])
+    weights = np.array([1.0, 1.0, 1.0, 0.0, 5.0, 5.0, 5.0, 5.0])
+    model = LabelledOnly(LogisticRegression()).fit(X, y, sample_weight=weights)
+    direct = LogisticRegression().fit(X[:4], y[:4], sample_weight=weights[:4])
+    np.testing.assert_allclose(model.estimator_.coef_, direct.coef_)
+
+
+def test_an_all_missing_numeric_column_is_no_warning(tmp_path):
+    from sklearn_ns3l.compare import read_table, scales_numeric_columns
+
+    path = tmp_path / "table.csv"
+    path.write_text("a,b,label\n1,,0\n2,,1\n3,,\n4,,\n")
+    table = read_table(path, "label")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert scales_numeric_columns(table) == (False, 1.0)

@@ -282,6 +282,7 @@ def spies(monkeypatch):
             dict(selector=ThresholdSelector(wrong_negative_rate=0.05)),
             "held out of training",
         ),
+        (dict(selector="oracle"), "y_true"),
     ],
     ids=[
         "monitor",
@@ -292,6 +293,7 @@ def spies(monkeypatch):
         "features",
         "warmup",
         "calibration",
+        "oracle",
     ],
 )
 def test_cheap_errors_come_before_any_graph_or_network(
@@ -329,10 +331,24 @@ def test_a_search_over_T_without_the_threshold_rule_is_not_a_silent_no_op(
             search.fit(X, y_semi)
 
 
-def test_T_at_or_above_one_over_the_classes_warns(digits_semi):
+@pytest.mark.parametrize(
+    "params",
+    [dict(selector="threshold", T=0.1), dict(selector=ThresholdSelector(T=0.1))],
+    ids=["name", "object"],
+)
+def test_T_at_or_above_one_over_the_classes_warns(digits_semi, params):
     X, y_semi, _ = digits_semi
     with pytest.warns(UserWarning, match=r"T=0.1 is at least 1/n_classes = 0.1"):
-        NS3LClassifier(selector="threshold", T=0.1, **FAST).fit(X, y_semi)
+        NS3LClassifier(**params, **FAST).fit(X, y_semi)
+
+
+def test_an_unlabelled_pool_of_weight_zero_is_named_as_such(digits_semi):
+    X, y_semi, _ = digits_semi
+    weights = np.where(y_semi == -1, 0.0, 1.0)
+    with pytest.warns(UserWarning, match="every unlabelled row .* sample_weight 0"):
+        NS3LClassifier(selector="threshold", **FAST).fit(
+            X, y_semi, sample_weight=weights
+        )
 
 
 def test_zero_weight_on_every_labelled_row_says_so(digits_semi):

@@ -367,10 +367,8 @@ def test_inside_ns3l_classifier_by_name_and_by_object(digits):
     ):
         clf = NS3LClassifier(selector, max_epochs=2, random_state=0).fit(X, y)
         assert isinstance(clf.selector_, LabelSpreadingSelector)
-        assert clf.selector_.negatives_.shape == (
-            clf.n_labelled_ + clf.n_unlabelled_,
-            10,
-        )
+        # The mask the network trained with: one row per unlabelled row.
+        assert clf.pool_negatives_.shape == (clf.n_unlabelled_, 10)
     assert SELECTORS["label_spreading"] is LabelSpreadingSelector
 
 

@@ -50,3 +50,13 @@ def test_the_per_class_rates_add_up_to_the_overall_count(data):
     assert rows.sum() == np.sum(y_true < n_classes)
     counted = np.nansum(quality.class_wrong_rate * rows)
     assert counted == pytest.approx(wrong)
+
+
+def test_classes_in_any_order():
+    negatives = np.array([[True, False], [False, True]])
+    # Row 0 is 'b' with 'b' (column 0) marked: wrong; row 1 likewise for 'a'.
+    quality = negative_label_quality(negatives, ["b", "a"], ["b", "a"])
+    assert quality.n_wrong_negatives == 2
+    assert quality.class_rows.tolist() == [1, 1]
+    with pytest.raises(ValueError, match="classes must be distinct"):
+        negative_label_quality(negatives, ["a", "a"], ["a", "a"])

@@ -157,13 +157,15 @@ class _InterruptAfter(torch.nn.Module):
         return self.fc(x.reshape(len(x), -1))
 
 
-def test_keyboard_interrupt_keeps_the_weights_learned_so_far_and_says_so(digits_semi):
+def test_keyboard_interrupt_keeps_the_weights_and_reaches_the_caller(digits_semi):
     X, y_semi, _ = digits_semi
-    # One check call, then 4 batches an epoch: interrupt in epoch 3.
+    # One check call, then 4 batches an epoch: interrupt in epoch 3. The
+    # interrupt reaches the caller (a loop of fits stops too), after the
+    # weights learned so far are kept.
     clf = NS3LClassifier(
         module=_InterruptAfter(11), max_epochs=10, steps_per_epoch=4, batch_size=50
     )
-    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 of 10 epochs"):
         clf.fit(X, y_semi)
     assert clf.n_epochs_ == 2
     assert np.all(np.isfinite(clf.predict_proba(X)))

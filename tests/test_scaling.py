@@ -114,3 +114,32 @@ def test_the_limit_separates_raw_tables_from_pixels():
     for load in (load_wine, load_breast_cancer):
         assert column_range_spread(load(return_X_y=True)[0]) > RANGE_SPREAD_LIMIT
     assert column_range_spread(load_digits(return_X_y=True)[0]) < RANGE_SPREAD_LIMIT
+
+
+def test_a_dense_fitted_model_takes_sparse_rows_too(mixed_units):
+    X, y_semi, _ = mixed_units
+    clf = NS3LClassifier(**FAST).fit(X, y_semi)
+    np.testing.assert_allclose(
+        clf.predict_proba(sparse.csr_matrix(X[:20])), clf.predict_proba(X[:20])
+    )
+
+
+def test_rows_of_weight_zero_do_not_shape_the_scaler(mixed_units):
+    X, y_semi, _ = mixed_units
+    # One far outlier, weighted 0: as if it were not in X.
+    X_out = np.vstack([X, np.full((1, X.shape[1]), 1e6, np.float32)])
+    y_out = np.r_[y_semi, -1]
+    weights = np.r_[np.ones(len(X)), 0.0]
+    clf = NS3LClassifier(**FAST).fit(X_out, y_out, sample_weight=weights)
+    plain = NS3LClassifier(**FAST).fit(X, y_semi)
+    np.testing.assert_allclose(clf.scaler_.mean_, plain.scaler_.mean_, rtol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+
+
+def test_overflow_is_reported_in_the_users_units(mixed_units):
+    X, y_semi, _ = mixed_units
+    clf = NS3LClassifier(selector="threshold", **FAST).fit(X, y_semi)
+    far = X[:2].copy()
+    far[:, 2] = 3e38  # finite, but not once standardised (its sd is below 1)
+    with pytest.raises(ValueError, match=r"\|x\| = 3e\+38"):
+        clf.predict_proba(far)

@@ -173,8 +173,8 @@ def compare(
     n_splits = _folds_for(table, n_splits)
     folds = semi_supervised_folds(table.y, n_splits, random_state)
     n_train = len(folds[0][0])
-    preprocessor = make_preprocessor(table, scale)
     scales, spread = scales_numeric_columns(table, scale)
+    preprocessor = make_preprocessor(table, "standard" if scales else "none")
     if table.numeric:
         table.notes.append(
             f"numeric columns {'standardised' if scales else 'not scaled'} for "

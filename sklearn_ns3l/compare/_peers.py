@@ -25,7 +25,7 @@ from sklearn.svm import SVC
 from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_method_params, check_is_fitted
 
 from .._classifier import NS3LClassifier
 from .._unlabelled import unlabelled_mask
@@ -127,8 +127,10 @@ class LabelledOnly(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labelled = np.flatnonzero(~unlabelled_mask(y))
         if len(labelled) == 0:
             raise ValueError("y contains no labelled samples: every entry is -1.")
+        # Per-row fit parameters (sample_weight) follow the labelled rows.
+        params = _check_method_params(X, fit_params, indices=labelled)
         self.estimator_ = clone(self.estimator).fit(
-            _safe_indexing(X, labelled), np.asarray(y)[labelled], **fit_params
+            _safe_indexing(X, labelled), np.asarray(y)[labelled], **params
         )
         self.classes_ = self.estimator_.classes_
         self.n_labelled_ = len(labelled)

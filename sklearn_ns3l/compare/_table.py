@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +79,9 @@ def scales_numeric_columns(table: Table, scale: str = "auto") -> tuple[bool, flo
     if not table.numeric:
         return False, 1.0
     values = np.asarray(_numeric_block(table), dtype=np.float64)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():
+        # An all-missing column has no median: the imputer keeps it as 0s.
+        warnings.simplefilter("ignore", RuntimeWarning)
         values = np.where(np.isnan(values), np.nanmedian(values, axis=0), values)
     spread = column_range_spread(np.nan_to_num(values))
     if scale == "auto":

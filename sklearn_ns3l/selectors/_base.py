@@ -71,7 +71,8 @@ class BaseNegativeSelector(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     batch from the network's probabilities), ``_reads_neighbourhoods`` (it
     measures distances between rows, so it can run on the network's
     features), ``_network_features_by_default`` (``selector_features="auto"``
-    gives it the CNN's features), ``_row_attributes`` (fitted attributes that
+    gives it the CNN's features), ``_needs_y_true`` (it reads the pool's true
+    classes: the oracle), ``_row_attributes`` (fitted attributes that
     hold or grow with the training rows), and the properties
     ``_calibrates_in_fit`` and ``_calibrates_on_held_out_rows``.
 
@@ -83,6 +84,7 @@ class BaseNegativeSelector(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     _negatives_from: str = "pool"
     _reads_neighbourhoods: bool = False
     _network_features_by_default: bool = False
+    _needs_y_true: bool = False
     _row_attributes: tuple[str, ...] = ()
 
     @property

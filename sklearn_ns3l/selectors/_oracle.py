@@ -53,6 +53,8 @@ class OracleSelector(BaseRandomSelector):
            [ True,  True, False]])
     """
 
+    _needs_y_true = True
+
     def __init__(self, k: int = 1, random_state=None):
         self.k = k
         self.random_state = random_state
