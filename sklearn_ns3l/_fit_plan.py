@@ -187,7 +187,6 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight, y_true=None) -> FitPlan
     selector_seed = int(rng.randint(np.iinfo(np.int32).max))
     _check_T(clf)
     selector = make_selector(clf.selector, clf.T, selector_seed)
-    _check_selector(selector, len(classes), y_true)
     companion = make_companion(clf.companion)
     objective = _objective(clf, selector, companion, unlabelled, pool)
     train, valid = validation_split(y_encoded, clf.validation_fraction, rng)
@@ -206,6 +205,7 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight, y_true=None) -> FitPlan
     features = _selector_features(clf, selector, image_shape) if reads_pool else None
     if features == "network":
         selector = _for_network_features(clf, selector)
+    _check_selector(selector, len(classes), y_true)
     plan = FitPlan(
         input_shape=input_shape,
         image_shape=image_shape,

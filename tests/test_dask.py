@@ -5,6 +5,8 @@ interface, as a stand-in for a real one: the estimator, the data and the
 results cross process boundaries the same way.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,9 @@ def client():
     # is the place, as the user guide's scaling-out page shows. Dask's default
     # there sets both to 1.
     environ = "distributed.nanny.pre-spawn-environ"
+    saved = {
+        name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    }
     with (
         dask.config.set(
             {
@@ -58,6 +63,14 @@ def client():
         Client(cluster) as client,
     ):
         yield client
+    # The nanny writes its pre-spawn environment into this process's own
+    # os.environ and leaves it there (distributed 2026.8): restored, so that
+    # later tests' loky workers get joblib's thread caps, not Dask's.
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def test_workers_run_torch_on_the_threads_configured(client):

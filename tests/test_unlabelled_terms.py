@@ -118,13 +118,11 @@ def test_companions_train_inside_the_classifier_and_report_their_parts(
     digits_semi, params
 ):
     X, y_semi, _ = digits_semi
+    params = {"selector": "threshold", **params}
+    if params["selector"] == "threshold":
+        params["T"] = 0.09  # T is the threshold rule's alone
     clf = NS3LClassifier(
-        max_epochs=3,
-        batch_size=32,
-        T=0.09,
-        image_shape=(8, 8),
-        random_state=0,
-        **{"selector": "threshold", **params},
+        max_epochs=3, batch_size=32, image_shape=(8, 8), random_state=0, **params
     )
     clf.fit(X, y_semi)
     with_ns3l = params.get("selector", "threshold") is not None
