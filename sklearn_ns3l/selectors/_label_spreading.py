@@ -234,7 +234,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     _reads_neighbourhoods = True
     _network_features_by_default = True
-    _row_attributes = ("index_", "graph_", "label_distributions_", "negatives_")
+    # negatives_ stays: the mask over the rows it was fitted on, as small as
+    # the classifier's pool_negatives_ (bool, one row per fitted row).
+    _row_attributes = ("index_", "graph_", "label_distributions_")
 
     @property
     def _calibrates_in_fit(self) -> bool:
