@@ -234,3 +234,39 @@ def test_label_spreading_diagnostics_count_the_mask_ns3l_trained_with(bench):
     assert diag["n_wrong_negatives"] == mask[np.arange(len(pool)), y_true[pool]].sum()
     np.testing.assert_array_equal(clf.pool_negatives_, mask)
     assert mask.sum() != expected.transform(X[pool]).sum()
+
+
+def test_raw_tables_are_reported_apart_against_their_standardised_runs(bench):
+    import importlib
+
+    report = importlib.import_module("_vs_report")
+    datasets = bench["_datasets"]
+    raw = datasets.DATA_SET["wine-raw"]
+    assert raw.raw_of == "wine"
+    # Two rows on three seeds: the raw table's errors minus the standardised.
+    runs = [
+        {"row": datasets.row_name(method, key), "seed": seed, "error": error}
+        for method, key, errors in [
+            ("NS3L default", "wine-raw", [0.10, 0.20, 0.30]),
+            ("NS3L default", "wine", [0.10, 0.20, 0.30]),
+            ("SVC (labelled only)", "wine-raw", [0.40, 0.50, 0.60]),
+            ("SVC (labelled only)", "wine", [0.10, 0.10, 0.10]),
+        ]
+        for seed, error in enumerate(errors)
+    ]
+    entries = [
+        {
+            "data_set": "wine-raw",
+            "title": "wine, as it ships",
+            "rows": {
+                "NS3L default": {"mean": 20.0, "sd": 10.0},
+                "SVC (labelled only)": {"mean": 50.0, "sd": 10.0},
+            },
+        },
+        {"data_set": "wine", "title": "wine", "rows": {}},
+    ]
+    text = "\n".join(report.raw_tables(entries, runs, datasets.DATA_SETS))
+    assert "### wine, as it ships" in text and "### wine\n" not in text
+    assert "| NS3L default | 20.00 ± 10.00 | +0.00 ± 0.00 |" in text
+    assert "| SVC (labelled only) | 50.00 ± 10.00 | +40.00 ± 10.00 |" in text
+    assert report.raw_tables(entries[1:], runs, datasets.DATA_SETS) == []

@@ -50,7 +50,11 @@ def criterion(which: str, n_seeds: int | None = None) -> None:
     """
     # The split sizes of the peer benchmark's full profile.
     settings = PROFILES["full"].settings
-    keys = [d.key for d in DATA_SETS if not d.images and not d.key.startswith("SecStr")]
+    keys = [
+        d.key
+        for d in DATA_SETS
+        if not d.images and not d.raw_of and not d.key.startswith("SecStr")
+    ]
     if which != "all":
         keys = which.split(",")
     for key in keys:
