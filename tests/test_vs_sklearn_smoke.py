@@ -239,7 +239,7 @@ def test_label_spreading_diagnostics_count_the_mask_ns3l_trained_with(bench):
 def test_raw_tables_are_reported_apart_against_their_standardised_runs(bench):
     import importlib
 
-    report = importlib.import_module("_vs_report")
+    report = importlib.import_module("_raw_report")
     datasets = bench["_datasets"]
     raw = datasets.DATA_SET["wine-raw"]
     assert raw.raw_of == "wine"
