@@ -90,6 +90,7 @@ CHOOSE_DEFAULT_EXPERIMENTS = (
     "calibration",
     "criterion",
     "pseudo-labels",
+    "mlp",
 )
 
 

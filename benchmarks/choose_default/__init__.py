@@ -14,6 +14,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``criterion``: what the calibration bounds (``criterion.py``);
 - ``pseudo-labels``: an MLP on label spreading's own labels
   (``pseudo_labels.py``).
+- ``mlp``: the supervised twin's network on feature vectors against
+  labelled-only linear models (``mlp.py``, issue #23).
 
 Usage (``--help`` lists the sub-commands, ``<sub-command> --help`` its
 arguments; ``python -m benchmarks.choose_default ...`` from the repository

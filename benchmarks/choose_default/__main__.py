@@ -67,6 +67,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "(default: 10, 11, 12)",
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
+    add("mlp", "the supervised twin's network against linear models (#23)")
     return p.parse_args(argv)
 
 
@@ -101,6 +102,10 @@ def main(argv=None) -> None:
         from choose_default.criterion import criterion
 
         criterion(args.which, args.n_seeds)
+    elif args.experiment == "mlp":
+        from choose_default.mlp import mlp
+
+        mlp()
     else:
         from choose_default.pseudo_labels import pseudo_labels
 
