@@ -52,8 +52,9 @@ def column_range_spread(X, rows=None) -> float:
     """
     rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
     if sparse.issparse(X):
-        low = X[rows].min(axis=0).toarray().ravel()
-        high = X[rows].max(axis=0).toarray().ravel()
+        kept = X[rows]
+        low = kept.min(axis=0).toarray().ravel()
+        high = kept.max(axis=0).toarray().ravel()
     else:
         low = np.full(X.shape[1], np.inf)
         high = np.full(X.shape[1], -np.inf)
