@@ -33,6 +33,13 @@ class NegativeLabelQuality:
         For each class ``c``: the share of the rows of true class ``c`` whose
         class ``c`` is marked negative (NaN for a class with no row). A rare
         class hides here what the overall rate averages away.
+    class_negatives : ndarray of int, shape (n_classes,)
+        Negative labels given to the rows of each true class.
+    class_wrong_negative_rate : ndarray of float, shape (n_classes,)
+        For each class ``c``: the share of the negative labels given to rows
+        of true class ``c`` that are wrong (``c`` itself), the per-class
+        version of ``wrong_negative_rate`` that label spreading's per-class
+        calibration bounds; NaN for a class whose rows got none.
     """
 
     wrong_negative_rate: float
@@ -42,6 +49,8 @@ class NegativeLabelQuality:
     classes: np.ndarray
     class_rows: np.ndarray
     class_wrong_rate: np.ndarray
+    class_negatives: np.ndarray
+    class_wrong_negative_rate: np.ndarray
 
 
 def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
@@ -78,6 +87,8 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
     >>> quality = negative_label_quality(negatives, [0, 0], [0, 1, 2])
     >>> quality.wrong_negative_rate, quality.class_wrong_rate.tolist()
     (0.3333333333333333, [0.5, nan, nan])
+    >>> quality.class_negatives.tolist(), quality.class_wrong_negative_rate.tolist()
+    ([3, 0, 0], [0.3333333333333333, nan, nan])
     """
     negatives = np.asarray(negatives, dtype=bool)
     y_true, classes = np.asarray(y_true), np.asarray(classes)
@@ -99,8 +110,14 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
     wrong_rows[known] = negatives[np.flatnonzero(known), column[known]]
     class_rows = np.bincount(column[known], minlength=len(classes))
     class_wrong = np.bincount(column[wrong_rows], minlength=len(classes))
+    class_negatives = np.bincount(
+        column[known],
+        weights=negatives[np.flatnonzero(known)].sum(axis=1),
+        minlength=len(classes),
+    ).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         class_wrong_rate = class_wrong / class_rows
+        class_wrong_negative_rate = class_wrong / class_negatives
     total, wrong = int(negatives.sum()), int(wrong_rows.sum())
     return NegativeLabelQuality(
         wrong_negative_rate=wrong / total if total else float("nan"),
@@ -110,4 +127,8 @@ def negative_label_quality(negatives, y_true, classes) -> NegativeLabelQuality:
         classes=classes,
         class_rows=class_rows,
         class_wrong_rate=np.where(class_rows > 0, class_wrong_rate, np.nan),
+        class_negatives=class_negatives,
+        class_wrong_negative_rate=np.where(
+            class_negatives > 0, class_wrong_negative_rate, np.nan
+        ),
     )

@@ -20,6 +20,9 @@ def test_counts_on_a_hand_made_mask():
     assert quality.class_rows.tolist() == [2, 1]
     # Class a: 1 of its 2 rows marked a; class b: its row is not marked b.
     assert quality.class_wrong_rate.tolist() == [0.5, 0.0]
+    # Class a's rows got 3 negatives, 1 wrong; class b's row got 1, right.
+    assert quality.class_negatives.tolist() == [3, 1]
+    assert quality.class_wrong_negative_rate.tolist() == [pytest.approx(1 / 3), 0.0]
 
 
 def test_a_class_without_rows_has_no_rate():
@@ -27,6 +30,7 @@ def test_a_class_without_rows_has_no_rate():
     assert quality.class_wrong_rate[0] == 0.0
     assert np.isnan(quality.class_wrong_rate[1:]).all()
     assert np.isnan(quality.wrong_negative_rate)  # nothing marked
+    assert np.isnan(quality.class_wrong_negative_rate).all()
 
 
 def test_shapes_must_agree():
@@ -50,6 +54,15 @@ def test_the_per_class_rates_add_up_to_the_overall_count(data):
     assert rows.sum() == np.sum(y_true < n_classes)
     counted = np.nansum(quality.class_wrong_rate * rows)
     assert counted == pytest.approx(wrong)
+    # Each true class's negatives, counted row by row, and its wrong share.
+    for k in range(n_classes):
+        given_k = negatives[y_true == k].sum()
+        assert quality.class_negatives[k] == given_k
+        if given_k:
+            share = negatives[y_true == k, k].sum() / given_k
+            assert quality.class_wrong_negative_rate[k] == pytest.approx(share)
+        else:
+            assert np.isnan(quality.class_wrong_negative_rate[k])
 
 
 def test_classes_in_any_order():
