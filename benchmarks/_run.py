@@ -170,6 +170,9 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     diag = diagnostics(est, split)
     if row.negatives:
         diag.update(negative_diagnostics(est, split))
+    measures = (
+        {} if row.measure is None else {"measures": row.measure(est, split, pred)}
+    )
     return {
         "row": row.name,
         "seed": ctx.seed,
@@ -184,5 +187,6 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
         "n_test": len(split.y_test),
         "estimator": described,
         "diagnostics": diag,
+        **measures,
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     }
