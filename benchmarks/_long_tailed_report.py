@@ -38,10 +38,17 @@ def _mean_sd(values) -> dict:
     }
 
 
-def _worst(values) -> float:
-    """The largest of the rates that are defined (None: a class with no negatives)."""
-    values = [v for v in values if v is not None]
-    return float(max(values)) if values else float("nan")
+def _worst(cells) -> tuple[float, int]:
+    """The largest defined rate of ``(rate, count)`` pairs, and its count.
+
+    ``count``: the rows or negatives the rate is a share of; of equal rates
+    the one resting on more wins.
+    """
+    cells = [(r, n) for r, n in cells if r is not None]
+    if not cells:
+        return float("nan"), 0
+    rate, n = max(cells)
+    return float(rate), int(n)
 
 
 def _negatives(runs: list[dict]) -> dict | None:
@@ -50,21 +57,29 @@ def _negatives(runs: list[dict]) -> dict | None:
     if not negs:
         return None
     pool = [n["wrong_negative_rate"] for n in negs]
+    # The share of class-c rows with c marked: only classes that got
+    # negatives (a class with none has no such row either way).
+    rows, rows_n = _worst(
+        (rate, n_rows)
+        for n in negs
+        for rate, n_rows, given in zip(
+            n["class_wrong_rate"], n["class_rows"], n["class_negatives"], strict=True
+        )
+        if given > 0
+    )
+    negatives, negatives_n = _worst(
+        (rate, given)
+        for n in negs
+        for rate, given in zip(
+            n["class_wrong_negative_rate"], n["class_negatives"], strict=True
+        )
+    )
     return {
         "source": negs[0]["source"],
-        # The share of class-c rows with c marked: only classes that got
-        # negatives (a class with none has no such row either way).
-        "worst_class_wrong_rate": _worst(
-            rate
-            for n in negs
-            for rate, given in zip(
-                n["class_wrong_rate"], n["class_negatives"], strict=True
-            )
-            if given > 0
-        ),
-        "worst_class_wrong_negative_rate": _worst(
-            v for n in negs for v in n["class_wrong_negative_rate"]
-        ),
+        "worst_class_wrong_rate": rows,
+        "worst_class_wrong_rate_rows": rows_n,
+        "worst_class_wrong_negative_rate": negatives,
+        "worst_class_wrong_negative_rate_negatives": negatives_n,
         "pool_wrong_negative_rate": _mean_sd([p for p in pool if p is not None]),
         "negatives_per_sample": _mean_sd([n["negatives_per_sample"] for n in negs]),
     }
@@ -127,9 +142,13 @@ def _pct(value: float) -> str:
     return "—" if value is None or np.isnan(value) else f"{100 * value:.1f}"
 
 
-def summary_lines(entries) -> list[str]:
-    """Plain sentences: where a peer wins, where the default does not beat the twin."""
-    peer_wins, no_gain, rare_loss, beats = [], [], [], []
+def summary_lines(entries, target: float = 0.05) -> list[str]:
+    """Plain sentences: where a peer wins, where the default does not beat the twin.
+
+    ``target``: the default's wrong-negative target, against which its worst
+    per-class share of wrong negatives is set.
+    """
+    peer_wins, no_gain, rare_loss, beats, balanced, above = [], [], [], [], [], []
     for e in entries:
         rows, default = e["rows"], e["rows"].get(NS3L_DEFAULT)
         if default is None:
@@ -155,6 +174,15 @@ def summary_lines(entries) -> list[str]:
         sd = 0.0 if np.isnan(rare["sd"]) else rare["sd"]
         if rare["mean"] < -sd:
             rare_loss.append(f"{e['title']} ({_pm(rare, signed=True)} points)")
+        twin_balanced = rows.get(f"{SUPERVISED_TWIN}, balanced")
+        if twin_balanced and twin_balanced["balanced_accuracy"]["mean"] > d_ba:
+            balanced.append(e["title"])
+        neg = default["negatives"]
+        if neg and neg["worst_class_wrong_negative_rate"] > target:
+            above.append(
+                f"{e['title']} ({_pct(neg['worst_class_wrong_negative_rate'])} % "
+                f"of {neg['worst_class_wrong_negative_rate_negatives']})"
+            )
     n = sum(NS3L_DEFAULT in e["rows"] for e in entries)
     return [
         f"- **A peer has a higher balanced accuracy than {NS3L_DEFAULT} on "
@@ -168,6 +196,13 @@ def summary_lines(entries) -> list[str]:
         f"- Its rarest classes' recall is below the twin's by more than the sd "
         f"of the paired differences on {len(rare_loss)} of {n}"
         + (": " + "; ".join(rare_loss) + "." if rare_loss else "."),
+        f'- The twin with `class_weight="balanced"` has a higher balanced '
+        f"accuracy than {NS3L_DEFAULT} on {len(balanced)} of {n}"
+        + (": " + "; ".join(balanced) + "." if balanced else "."),
+        f"- {NS3L_DEFAULT}'s worst per-class share of wrong negatives on the "
+        f"pool (over classes and splits) is above its {100 * target:.0f} % "
+        f"target on {len(above)} of {n}"
+        + (": " + "; ".join(above) + "." if above else "."),
     ]
 
 
@@ -216,7 +251,8 @@ def negatives_table(entries) -> list[str]:
         "classes that got any negatives and over the splits, of *rows* (the "
         "share of the pool rows of class c that have c marked negative, "
         "`class_wrong_rate`) / *negatives* (the share of the negatives given to "
-        "class-c rows that are wrong, `class_wrong_negative_rate`), then the "
+        "class-c rows that are wrong, `class_wrong_negative_rate`), each with "
+        "[the rows, or the negatives, that worst share is of], then the "
         "pool-wide wrong-negative rate (mean over splits), all in %. Measured "
         "on the pool with `sklearn_ns3l.negative_label_quality` against the "
         "mask the network trained with (`pool_negatives_`); for the threshold "
@@ -233,8 +269,10 @@ def negatives_table(entries) -> list[str]:
             cells.append(
                 "—"
                 if not neg
-                else f"{_pct(neg['worst_class_wrong_rate'])} / "
+                else f"{_pct(neg['worst_class_wrong_rate'])} "
+                f"[{neg['worst_class_wrong_rate_rows']}] / "
                 f"{_pct(neg['worst_class_wrong_negative_rate'])} "
+                f"[{neg['worst_class_wrong_negative_rate_negatives']}] "
                 f"({_pct(neg['pool_wrong_negative_rate']['mean'])})"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -33,8 +33,9 @@ balanced; the threshold rule (``selector="threshold"``, T = 0.04);
 Every run records balanced accuracy, macro-F1, accuracy, the recall of every
 class and of the rarest classes (the 3 with the fewest training rows; the
 rarer one of a binary set), and for every NS3L row with negatives the
-per-class wrong-negative rates on the pool (see ``measure``). The report
-(``_long_tailed_report.py``) writes ``docs/results/long_tailed.{md,png,json}``.
+per-class wrong-negative rates on the pool (see ``_long_tailed_sets.measure``).
+The report (``_long_tailed_report.py``) writes
+``docs/results/long_tailed.{md,png,json}``.
 
 Usage::
 
@@ -45,35 +46,23 @@ Usage::
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from types import SimpleNamespace
 
-import _sslbook
-import numpy as np
-from _catalogue import Catalogue, Dataset, Profile, Row, RunContext, Skip, Split
-from _common import unit_images
-from _datasets import load_fashion, load_sklearn, row_name
-from _long_tail import long_tailed_split, rarest_classes
+from _catalogue import Catalogue, Profile, Row, RunContext, Skip
+from _datasets import row_name
 from _long_tailed_report import write_report
+from _long_tailed_sets import DATA_SET, DATA_SETS, LongTailedSet, Settings, measure
 from _runner import main as run_catalogue
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    f1_score,
-    recall_score,
-)
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.svm import SVC
 
-from sklearn_ns3l import NS3LClassifier, negative_label_quality
+from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l.compare import (
     NS3L_DEFAULT,
     SUPERVISED_TWIN,
@@ -81,239 +70,11 @@ from sklearn_ns3l.compare import (
     ignore_deliberate_warnings,
 )
 
+__all__ = ["CATALOGUE", "DATA_SET", "DATA_SETS", "METHODS", "Settings", "main"]
+
 # SelfTraining's SVC(probability=True) warns on purpose (see compare._peers);
 # here, so that the worker processes, which import this module, are quiet too.
 ignore_deliberate_warnings()
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A hash of these fields names the cache folder (see ``_cache.py``)."""
-
-    labelled_fraction: float = 0.1
-    min_labelled: int = 2
-    digits_test_per_class: int = 50
-    digits_n_max: int | None = None  # None: what the smallest class has left
-    fashion_test_per_class: int = 100
-    fashion_n_max: int = 1000
-    usps_labels: int = 100
-    usps_max_pool: int | None = None  # the quick profile's subset
-    cancer_test_size: float = 0.3
-    # NS3L rows: epochs on every set (None: NS3LClassifier's default), then
-    # per family of sets ("digits", "fashion-mnist", "USPS", "breast-cancer").
-    max_epochs: int | None = None
-    ns3l_epochs: dict = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------
-# Data sets: loaded once per process, split per seed.
-# --------------------------------------------------------------------------
-
-
-def split_digits(data, settings: Settings, seed: int, *, rho: float, images: bool):
-    X, y = data
-    split = long_tailed_split(
-        X,
-        y,
-        seed,
-        rho=rho,
-        test_per_class=settings.digits_test_per_class,
-        n_max=settings.digits_n_max,
-        labelled_fraction=settings.labelled_fraction,
-        min_labelled=settings.min_labelled,
-    )
-    if images:
-        return dataclasses.replace(
-            split, X=split.X.reshape(-1, 8, 8), X_test=split.X_test.reshape(-1, 8, 8)
-        )
-    return split
-
-
-def split_fashion(data, settings: Settings, seed: int, *, rho: float) -> Split:
-    """Long-tailed rows of the training file; a balanced test set of the test file."""
-    split = long_tailed_split(
-        data.X_train,
-        np.asarray(data.y_train),
-        seed,
-        rho=rho,
-        test_per_class=settings.fashion_test_per_class,
-        n_max=settings.fashion_n_max,
-        labelled_fraction=settings.labelled_fraction,
-        min_labelled=settings.min_labelled,
-        X_test=data.X_test,
-        y_test=np.asarray(data.y_test),
-    )
-    # Scaled after the split: only the rows kept are converted to float32.
-    return dataclasses.replace(
-        split, X=unit_images(split.X), X_test=unit_images(split.X_test)
-    )
-
-
-def split_usps(loader, settings: Settings, seed: int) -> Split:
-    """Official split ``seed``, transductive (see ``_sslbook.split``)."""
-    sizes = SimpleNamespace(max_pool=settings.usps_max_pool)
-    return _sslbook.split(loader, sizes, seed, labels=settings.usps_labels)
-
-
-def split_cancer(data, settings: Settings, seed: int) -> Split:
-    """A stratified 70 / 30 split; a stratified 10 % of the training rows labelled."""
-    X, y = data
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=settings.cancer_test_size, stratify=y, random_state=seed
-    )
-    labelled, pool = train_test_split(
-        np.arange(len(y_train)),
-        train_size=settings.labelled_fraction,
-        stratify=y_train,
-        random_state=seed,
-    )
-    rows = np.concatenate([labelled, pool])
-    return Split(
-        X=X_train[rows],
-        y=np.concatenate([y_train[labelled], np.full(len(pool), -1)]),
-        y_true=y_train[rows],
-        X_test=X_test,
-        y_test=y_test,
-        n_labelled=len(labelled),
-        n_unlabelled=len(pool),
-    )
-
-
-@dataclass(frozen=True)
-class LongTailedSet:
-    """A data set of this benchmark and what its rows need to know of it.
-
-    ``family`` keys ``Settings.ns3l_epochs``; ``images``: NS3L trains its CNN
-    on the images and the peers see them flattened; ``table``: the peers get
-    a ``StandardScaler`` first (a table given as it ships).
-    """
-
-    key: str
-    title: str
-    family: str
-    dataset: Dataset
-    n_classes: int
-    images: bool = False
-    table: bool = False
-    transductive: bool = False
-
-
-USPS = next(b for b in _sslbook.BOOK_SETS if b.name == "USPS")
-
-DATA_SETS = (
-    *(
-        LongTailedSet(
-            f"digits-{kind}-rho{rho}",
-            f"digits, {'8x8 images' if images else '64 features'}, rho = {rho}",
-            "digits",
-            Dataset(
-                f"digits-{kind}-rho{rho}",
-                load=partial(load_sklearn, "digits"),
-                split=partial(split_digits, rho=rho, images=images),
-            ),
-            10,
-            images=images,
-        )
-        for kind, images in (("features", False), ("images", True))
-        for rho in (10, 100)
-    ),
-    *(
-        LongTailedSet(
-            f"fashion-mnist-rho{rho}",
-            f"Fashion-MNIST, rho = {rho}",
-            "fashion-mnist",
-            Dataset(
-                f"fashion-mnist-rho{rho}",
-                load=load_fashion,
-                split=partial(split_fashion, rho=rho),
-            ),
-            10,
-            images=True,
-        )
-        for rho in (10, 100)
-    ),
-    LongTailedSet(
-        "USPS-100",
-        "USPS (SSL book), 100 labels, transductive",
-        "USPS",
-        Dataset("USPS-100", load=partial(_sslbook.load, USPS), split=split_usps),
-        2,
-        transductive=True,
-    ),
-    LongTailedSet(
-        "breast-cancer",
-        "breast cancer, as it ships, 10 % labelled",
-        "breast-cancer",
-        Dataset(
-            "breast-cancer",
-            load=partial(load_sklearn, "breast-cancer"),
-            split=split_cancer,
-        ),
-        2,
-        table=True,
-    ),
-)
-DATA_SET = {d.key: d for d in DATA_SETS}
-
-
-# --------------------------------------------------------------------------
-# What every run records besides the error.
-# --------------------------------------------------------------------------
-
-
-def _floats(values) -> list:
-    """JSON-ready floats, NaN as None."""
-    return [None if np.isnan(v) else float(v) for v in np.asarray(values, float)]
-
-
-def measure(est, split: Split, pred) -> dict:
-    """Balanced accuracy, macro-F1, per-class recall, and the negatives per class.
-
-    The rarest classes are those with the fewest training rows
-    (``_long_tail.rarest_classes``): 3, or 1 on a binary set. For an
-    ``NS3LClassifier`` with a selector, ``negatives`` measures the mask the
-    network trained with on the pool (``pool_negatives_``: the rows of ``X``
-    with ``y == -1``, in order) against the truth with
-    ``negative_label_quality``; a probability rule (the threshold), which
-    marks each batch anew, has none, and its mask is the fitted network's
-    ``predict_proba`` of the pool below its threshold (``selector_.transform``).
-    """
-    classes, train_rows = np.unique(split.y_true, return_counts=True)
-    rarest = rarest_classes(split, 3 if len(classes) > 2 else 1)
-    recall = recall_score(
-        split.y_test, pred, labels=classes, average=None, zero_division=0
-    )
-    out = {
-        "balanced_accuracy": float(balanced_accuracy_score(split.y_test, pred)),
-        "macro_f1": float(
-            f1_score(split.y_test, pred, labels=classes, average="macro")
-        ),
-        "accuracy": float(accuracy_score(split.y_test, pred)),
-        "classes": classes.tolist(),
-        "class_train_rows": train_rows.tolist(),
-        "class_recall": _floats(recall),
-        "rarest_classes": rarest.tolist(),
-        "rarest_recall": float(np.mean(recall[np.isin(classes, rarest)])),
-    }
-    selector = getattr(est, "selector_", None)
-    if isinstance(est, NS3LClassifier) and selector is not None:
-        pool = np.flatnonzero(split.y == -1)
-        mask, source = est.pool_negatives_, "pool_negatives_"
-        if mask is None:
-            mask = selector.transform(est.predict_proba(split.X[pool]))
-            source = "predict_proba of the pool below the threshold"
-        q = negative_label_quality(mask, split.y_true[pool], est.classes_)
-        out["negatives"] = {
-            "source": source,
-            "classes": np.asarray(q.classes).tolist(),
-            "wrong_negative_rate": _floats([q.wrong_negative_rate])[0],
-            "negatives_per_sample": float(q.negatives_per_sample),
-            "class_rows": q.class_rows.tolist(),
-            "class_negatives": q.class_negatives.tolist(),
-            "class_wrong_rate": _floats(q.class_wrong_rate),
-            "class_wrong_negative_rate": _floats(q.class_wrong_negative_rate),
-        }
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -482,10 +243,15 @@ PROFILES = {
         None,
         Settings(),
         seeds={d.key: (0, 1, 2) for d in DATA_SETS},
-        description="digits (64 features and 8x8 images) and Fashion-MNIST "
-        "long-tailed at rho = 10 and 100, USPS (100 labels, official splits), "
-        "breast cancer as it ships; 3 splits each (seeds 0, 1, 2); NS3L at "
-        "its defaults",
+        description="digits as 64 features and as 8x8 images (50 test rows "
+        "per class; the largest class 124 training rows, what the smallest "
+        "digit has left, the tail floored at 3) and Fashion-MNIST (the "
+        "largest class 1,000 training images, 100 test images per class from "
+        "its test file), long-tailed at rho = 10 and 100 with 10 % of each "
+        "class labelled (at least 2); USPS (official splits, 100 labels, "
+        "transductive); breast cancer as it ships (70 / 30, 10 % of the "
+        "training rows labelled); 3 splits each (seeds 0, 1, 2); NS3L at its "
+        "defaults (50 epochs) on every set",
         jobs=2,
     ),
     "quick": Profile(

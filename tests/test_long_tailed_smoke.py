@@ -29,7 +29,8 @@ def bench():
     sys.path.insert(0, str(REPO / "benchmarks"))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    names = ["long_tailed", "_long_tailed_report", "_catalogue", "_long_tail"]
+    names = ["long_tailed", "_long_tailed_sets", "_long_tailed_report", "_catalogue"]
+    names.append("_long_tail")
     yield {name: importlib.import_module(name) for name in names}
     torch.set_num_threads(threads)
     sys.path.remove(str(REPO / "benchmarks"))
@@ -151,7 +152,7 @@ def test_fashion_split_is_long_tailed_and_scaled_after_the_split(bench):
         y_test=np.repeat(np.arange(10), 20),
     )
     settings = lt.Settings(fashion_n_max=50, fashion_test_per_class=20)
-    split = lt.split_fashion(data, settings, 0, rho=10)
+    split = bench["_long_tailed_sets"].split_fashion(data, settings, 0, rho=10)
     assert split.X.dtype == np.float32 and split.X.max() <= 1.0
     assert np.bincount(split.y_true).max() == 50
     assert np.bincount(split.y_true).min() == 5
@@ -162,7 +163,7 @@ def test_measure_counts_recall_of_the_rarest_class_and_wrong_negatives(bench):
     from sklearn_ns3l import NS3LClassifier
     from sklearn_ns3l.selectors import ThresholdSelector
 
-    lt, catalogue = bench["long_tailed"], bench["_catalogue"]
+    catalogue = bench["_catalogue"]
     # Class 1 is the rarer (2 training rows against 4); the pool: rows 2 .. 5.
     y_true = np.array([0, 1, 0, 0, 1, 0])
     y = np.array([0, 1, -1, -1, -1, -1])
@@ -174,7 +175,7 @@ def test_measure_counts_recall_of_the_rarest_class_and_wrong_negatives(bench):
     clf.classes_ = np.array([0, 1])
     # Pool rows of classes 0, 0, 1, 0; row 3 (class 0) has 0 marked.
     clf.pool_negatives_ = np.array([[0, 1], [1, 0], [1, 0], [0, 1]], bool)
-    m = lt.measure(clf, split, pred)
+    m = bench["_long_tailed_sets"].measure(clf, split, pred)
     assert m["rarest_classes"] == [1] and m["rarest_recall"] == 0.5
     assert m["balanced_accuracy"] == 0.5 and m["accuracy"] == 0.5
     neg = m["negatives"]
@@ -198,6 +199,7 @@ def test_summary_names_a_winning_peer_and_a_default_that_gains_nothing(bench):
         "source": "pool_negatives_",
         "wrong_negative_rate": 0.02,
         "negatives_per_sample": 0.5,
+        "class_rows": [5, 3],
         "class_negatives": [4, 0],
         "class_wrong_rate": [0.1, 0.5],  # class 1 got no negatives: left out
         "class_wrong_negative_rate": [0.25, None],
@@ -216,6 +218,7 @@ def test_summary_names_a_winning_peer_and_a_default_that_gains_nothing(bench):
     default = entry["rows"]["NS3L default"]
     assert default["balanced_accuracy_vs_twin"]["mean"] == pytest.approx(-1.0)
     assert default["negatives"]["worst_class_wrong_rate"] == 0.1
+    assert default["negatives"]["worst_class_wrong_rate_rows"] == 5
     assert default["negatives"]["worst_class_wrong_negative_rate"] == 0.25
     text = "\n".join(report.summary_lines([entry]))
     assert "on 1 of 1 sets**: breast cancer" in text
