@@ -207,6 +207,15 @@ DATA_SET = {d.key: d for d in DATA_SETS}
 # --------------------------------------------------------------------------
 
 
+#: The fitted selector's per-class calibration, recorded where it has it.
+CALIBRATION_ATTRIBUTES = (
+    "thresholds_",
+    "class_rate_bounds_",
+    "class_wrong_rates_",
+    "class_calibration_rows_",
+)
+
+
 def _floats(values) -> list:
     """JSON-ready floats, NaN as None."""
     return [None if np.isnan(v) else float(v) for v in np.asarray(values, float)]
@@ -259,4 +268,10 @@ def measure(est, split: Split, pred) -> dict:
             "class_wrong_rate": _floats(q.class_wrong_rate),
             "class_wrong_negative_rate": _floats(q.class_wrong_negative_rate),
         }
+        # What the calibration promised per class, where it calibrated one
+        # (label spreading on the inputs; not the network's features at T).
+        for name in CALIBRATION_ATTRIBUTES:
+            value = getattr(selector, name, None)
+            if value is not None:
+                out["negatives"][name] = _floats(value)
     return out

@@ -24,7 +24,10 @@ development seeds of ``choose_default`` are not used here):
 
 Rows: the supervised twin (``selector=None``), plain and with
 ``class_weight="balanced"``; ``NS3LClassifier()`` as it is, plain and
-balanced; the threshold rule (``selector="threshold"``, T = 0.04);
+balanced; two ablations of the default's calibration (pool-wide only, as
+before issue #22, and the rows' bound pool-wide too), not on images, where
+the default's graph is on the network's features at a fixed T; the threshold
+rule (``selector="threshold"``, T = 0.04);
 ``LabelSpreading(kernel="knn")``;
 ``SelfTrainingClassifier(SVC(class_weight="balanced", probability=True))``;
 ``LogisticRegression(class_weight="balanced")`` and imbalanced-learn's
@@ -62,7 +65,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.svm import SVC
 
-from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier
 from sklearn_ns3l.compare import (
     NS3L_DEFAULT,
     SUPERVISED_TWIN,
@@ -137,6 +140,9 @@ class Method:
     ns3l: bool = False
     selector: bool = False
     note: str = ""
+    # Not run on images, where the default's graph is on the network's
+    # features at a fixed T: the calibration such a row changes is not used.
+    inputs_only: bool = False
 
 
 TWIN_BALANCED = f"{SUPERVISED_TWIN}, balanced"
@@ -164,7 +170,13 @@ METHODS = (
         ns3l,
         ns3l=True,
         selector=True,
-        note="`NS3LClassifier()` as it is by default.",
+        note="`NS3LClassifier()` as it is by default: label-spreading "
+        "negatives; on feature vectors the graph on the inputs, calibrated on "
+        "held-out labelled rows so that at most 5 % of the negatives are "
+        "wrong over the pool and, per class (issue #22), at most 5 % of each "
+        "class's rows have their class marked (a class with fewer than 5 "
+        "held-out rows is never marked); on images the graph on the CNN's "
+        "features after a 5-epoch warm-up, at T = 0.01.",
     ),
     Method(
         f"{NS3L_DEFAULT}, balanced",
@@ -173,6 +185,30 @@ METHODS = (
         ns3l=True,
         selector=True,
         note='the default with `class_weight="balanced"`.',
+    ),
+    Method(
+        f"{NS3L_DEFAULT}, pool-wide calibration",
+        "pool-wide",
+        partial(ns3l, selector=LabelSpreadingSelector(per_class=False)),
+        ns3l=True,
+        selector=True,
+        note="ablation: `NS3LClassifier(selector=LabelSpreadingSelector("
+        "per_class=False))`, the default's calibration before issue #22: one "
+        "pool-wide threshold, at most 5 % of the held-out negatives wrong, "
+        "without the per-class bound on each class's rows.",
+        inputs_only=True,
+    ),
+    Method(
+        f"{NS3L_DEFAULT}, per-class rows bound",
+        "rows bound",
+        partial(ns3l, selector=LabelSpreadingSelector(calibration="rows")),
+        ns3l=True,
+        selector=True,
+        note="ablation: `NS3LClassifier(selector=LabelSpreadingSelector("
+        'calibration="rows"))`: the pool-wide bound on the share of rows '
+        "whose class is marked (not on the share of wrong negatives), with "
+        "the default's per-class bound on each class's rows.",
+        inputs_only=True,
     ),
     Method(
         "NS3L threshold",
@@ -223,6 +259,7 @@ ROWS = tuple(
     )
     for d in DATA_SETS
     for m in METHODS
+    if not (m.inputs_only and d.images)
 )
 
 

@@ -95,6 +95,13 @@ def test_ns3l_rows_with_negatives_record_them_per_class(quick):
     threshold = rows["NS3L threshold, digits-features-rho10"]["negatives"]
     assert threshold["source"].startswith("predict_proba")
     assert "negatives" not in rows["NS3L supervised twin, digits-features-rho10"]
+    # The default's per-class calibration, and its two ablations (not on images).
+    assert len(default["class_rate_bounds_"]) == 10
+    for ablation in ("pool-wide calibration", "per-class rows bound"):
+        assert f"NS3L default, {ablation}, digits-features-rho10" in rows
+        assert f"NS3L default, {ablation}, digits-images-rho100" not in rows
+    pool_wide = rows["NS3L default, pool-wide calibration, digits-features-rho10"]
+    assert all(b is None for b in pool_wide["negatives"]["class_rate_bounds_"])
     assert "negatives" not in rows["LabelSpreading (knn), breast-cancer"]
 
 
@@ -203,6 +210,7 @@ def test_summary_names_a_winning_peer_and_a_default_that_gains_nothing(bench):
         "class_negatives": [4, 0],
         "class_wrong_rate": [0.1, 0.5],  # class 1 got no negatives: left out
         "class_wrong_negative_rate": [0.25, None],
+        "class_rate_bounds_": [0.05, None],
     }
     runs = (
         [
@@ -225,6 +233,8 @@ def test_summary_names_a_winning_peer_and_a_default_that_gains_nothing(bench):
     assert "LabelSpreading (knn) (90.00 against 80.00)" in text
     assert "does not beat its supervised twin's balanced accuracy on 1 of 1" in text
     assert "by more than the sd of the paired differences on 1 of 1" in text
+    assert "is above 5 % on 1 of 1: breast cancer, as it ships, 10 % labelled " in text
+    assert "above it on 3 of 3 (class, split) pairs" in text  # 10 % > 5 %
 
 
 def test_rerun_reads_the_cache_and_the_json_alone_rewrites_the_page(
