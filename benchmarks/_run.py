@@ -139,7 +139,9 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     skipped record (``"skipped"``: the reason) instead of a run. On a
     transductive split a graph method (``LabelSpreading``,
     ``LabelPropagation``) is scored by its ``transduction_`` of the pool,
-    the labels it fitted, rather than by predicting the pool anew.
+    the labels it fitted, rather than by predicting the pool anew. A row's
+    ``measure`` adds what it measures of the fitted estimator and its test
+    predictions as ``"measures"``.
     """
     try:
         est = row.make(ctx)
