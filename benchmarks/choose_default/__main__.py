@@ -70,6 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("mlp", "the supervised twin's network against linear models (#23)")
     add("per-class", "what each class's calibrated threshold bounds (#22)")
     add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
+    add("per-class-images", "small imbalanced classes on the network's features (#22)")
     return p.parse_args(argv)
 
 
@@ -116,6 +117,10 @@ def main(argv=None) -> None:
         from choose_default.per_class import class_weight
 
         class_weight()
+    elif args.experiment == "per-class-images":
+        from choose_default.per_class import images
+
+        images()
     else:
         from choose_default.pseudo_labels import pseudo_labels
 
