@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 from _common import write_json
 from _datasets import row_name
-from _report import describe_machine, elapsed_minutes, in_table_order, was_loaded
+from _report import (
+    describe_machine,
+    elapsed_minutes,
+    in_table_order,
+    run_record,
+    was_loaded,
+)
 
 from sklearn_ns3l.compare import NS3L_DEFAULT, SUPERVISED_TWIN
 
@@ -465,14 +471,7 @@ def write_report(catalogue, profile, runs, out_dir, *, methods, data_sets) -> li
         written.append(png)
     write_json(
         js,
-        {
-            "profile": profile,
-            "description": catalogue.profiles[profile].description,
-            "settings": dataclasses.asdict(catalogue.profiles[profile].settings),
-            "data_sets": entries,
-            "runs": runs,
-            "skipped": skips,
-        },
+        run_record(catalogue, profile, data_sets=entries, runs=runs, skipped=skips),
     )
     written.append(js)
     return written

@@ -299,15 +299,24 @@ def write_outputs(
         written.append(png)
     write_json(
         js,
-        {
-            "profile": profile,
-            "description": catalogue.profiles[profile].description,
-            "settings": dataclasses.asdict(catalogue.profiles[profile].settings),
-            "summary": table,
-            "paired_differences": pairs,
-            "runs": runs,
+        run_record(
+            catalogue,
+            profile,
+            summary=table,
+            paired_differences=pairs,
+            runs=runs,
             **({"skipped": skips} if skips else {}),
-        },
+        ),
     )
     written.append(js)
     return written
+
+
+def run_record(catalogue: Catalogue, profile: str, **parts) -> dict:
+    """A benchmark's JSON: the profile, its description and settings, then ``parts``."""
+    return {
+        "profile": profile,
+        "description": catalogue.profiles[profile].description,
+        "settings": dataclasses.asdict(catalogue.profiles[profile].settings),
+        **parts,
+    }

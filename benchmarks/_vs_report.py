@@ -26,6 +26,7 @@ from _report import (
     fmt_pm,
     in_table_order,
     paired_differences,
+    run_record,
     summarise,
     was_loaded,
 )
@@ -462,14 +463,7 @@ def write_report(catalogue, profile, runs, out_dir, *, methods, data_sets) -> li
         written.append(png)
     write_json(
         js,
-        {
-            "profile": profile,
-            "description": catalogue.profiles[profile].description,
-            "settings": dataclasses.asdict(catalogue.profiles[profile].settings),
-            "data_sets": entries,
-            "runs": runs,
-            "skipped": skips,
-        },
+        run_record(catalogue, profile, data_sets=entries, runs=runs, skipped=skips),
     )
     written.append(js)
     return written
