@@ -202,10 +202,10 @@ plt.show()
 # unlabelled rows trained *away* from their own class (the share that
 # ``calibration="rows"`` bounds instead). On this split the two tallest
 # orange bars, about 40 %, are those of digits 7 and 3, the rarest and the
-# third rarest, while 1.0 % of all the negative labels are wrong. On the right, compare the two bars
-# of each digit, the rarest first: the default helps a digit where its bar
-# is the taller one and costs it where it is lower, whatever the balanced
-# accuracy printed above says on average.
+# third rarest, while 1.0 % of all the negative labels are wrong. On the
+# right, compare the two bars of each digit, the rarest first: the default
+# helps a digit where its bar is the taller one and costs it where it is
+# lower, whatever the balanced accuracy printed above says on average.
 #
 # On your own data, measure the same with rows whose labels you know but
 # hide: fit with them set to -1, then call
