@@ -507,8 +507,9 @@ def test_the_threshold_can_be_moved_and_string_labels_count_alike():
     y = np.array(["cat"] * 6 + ["dog"] * 4 + ["-1"] * 3, dtype=object)
     assert ranking_for(y).metric == "balanced_accuracy"  # 6 / 4 = 1.5
     assert ranking_for(y, threshold=1.6).metric == "accuracy"
-    with pytest.raises(ValueError, match="threshold must be a finite number >= 1"):
-        ranking_for(y, threshold=0.5)
+    for bad in (0.5, "2", np.nan):
+        with pytest.raises(ValueError, match="'threshold' parameter of ranking_for"):
+            ranking_for(y, threshold=bad)
     with pytest.raises(ValueError, match="no labelled samples"):
         ranking_for([-1, -1])
 

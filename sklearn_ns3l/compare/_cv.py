@@ -157,7 +157,9 @@ def compare(
     """Cross-validate every method on the table's labelled rows.
 
     Each method is a ``Pipeline`` of :func:`make_preprocessor` and the model,
-    fitted on every training fold of :func:`semi_supervised_folds`. A method
+    fitted on every training fold of :func:`semi_supervised_folds`; its
+    predictions on the test fold give both its accuracy and its balanced
+    accuracy. A method
     that raises is recorded with a note and does not stop the others; a peer
     that would build a dense kernel over too many rows is not run.
 

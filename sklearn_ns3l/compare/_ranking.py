@@ -14,8 +14,10 @@ below it the two scores rank methods nearly alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .._unlabelled import unlabelled_mask
 from ._cv import MethodResult
@@ -110,6 +112,10 @@ class Ranking:
         )
 
 
+@validate_params(
+    {"y": ["array-like"], "threshold": [Interval(Real, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def ranking_for(y, threshold: float = IMBALANCE_RATIO) -> Ranking:
     """How to rank methods on ``y``: balanced accuracy if its classes are imbalanced.
 
@@ -130,10 +136,8 @@ def ranking_for(y, threshold: float = IMBALANCE_RATIO) -> Ranking:
     ------
     ValueError
         If ``y`` has no labelled row or a missing label (NaN, None), or
-        ``threshold`` is below 1 or not finite.
+        ``threshold`` is below 1 (an ``InvalidParameterError``).
     """
-    if not (np.isfinite(threshold) and threshold >= 1):
-        raise ValueError(f"threshold must be a finite number >= 1; got {threshold!r}.")
     y = np.asarray(y)
     labelled = y[~unlabelled_mask(y)]
     if len(labelled) == 0:
