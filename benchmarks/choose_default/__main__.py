@@ -68,6 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
+    add("per-class", "what each class's calibrated threshold bounds (#22)")
     return p.parse_args(argv)
 
 
@@ -106,6 +107,10 @@ def main(argv=None) -> None:
         from choose_default.mlp import mlp
 
         mlp()
+    elif args.experiment == "per-class":
+        from choose_default.per_class import per_class
+
+        per_class()
     else:
         from choose_default.pseudo_labels import pseudo_labels
 
