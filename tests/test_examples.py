@@ -56,7 +56,7 @@ def test_example_runs_quick(script, quick, monkeypatch, tmp_path, capsys):
         out = capsys.readouterr().out
         # Both models scored, and the per-class table of the negatives printed.
         assert out.count("balanced accuracy on the test set") == 2
-        assert "rows with own class marked" in out
+        assert "own class marked  negatives  wrong among them" in out
 
 
 def test_selectors_example_on_fashion_mnist(
