@@ -17,7 +17,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``mlp``: the supervised twin's network on feature vectors against
   labelled-only linear models (``mlp.py``, issue #23).
 - ``per-class``: what each class's calibrated threshold bounds, on
-  long-tailed and balanced development splits (``per_class.py``, issue #22).
+  long-tailed and balanced development splits (``per_class.py``, issue #22);
+- ``class-weight``: ``class_weight`` in the NS3L term too (``per_class.py``).
 
 Usage (``--help`` lists the sub-commands, ``<sub-command> --help`` its
 arguments; ``python -m benchmarks.choose_default ...`` from the repository
@@ -37,6 +38,7 @@ root does the same)::
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
     python benchmarks/choose_default per-class
+    python benchmarks/choose_default class-weight
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:
 ``$NS3L_FASHION_MNIST``, else ``<repo>/../shared/data/fashion_mnist.npz``,

@@ -69,6 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
     add("per-class", "what each class's calibrated threshold bounds (#22)")
+    add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
     return p.parse_args(argv)
 
 
@@ -111,6 +112,10 @@ def main(argv=None) -> None:
         from choose_default.per_class import per_class
 
         per_class()
+    elif args.experiment == "class-weight":
+        from choose_default.per_class import class_weight
+
+        class_weight()
     else:
         from choose_default.pseudo_labels import pseudo_labels
 
