@@ -88,10 +88,12 @@ print(
 # Both models get ``class_weight="balanced"``, the usual first step of a
 # user with imbalanced classes: it weighs each labelled row by the inverse
 # of its class's share, so that the twin too is the supervised model such a
-# user would fit, and the two differ by the NS3L term alone. It weighs the
-# labelled cross-entropy only; the negative labels do not depend on it.
-# The default's fit may warn about the calibration; its warnings are printed
-# as they are.
+# user would fit, and the two differ by the NS3L term alone. In the default
+# it also weighs each unlabelled row's NS3L term, by the weight of the class
+# the row most likely is; the negative labels themselves do not depend on
+# it. The default's fit may warn about the calibration; its warnings are
+# printed as they are. The guarantee the calibration gives is explained in
+# the user guide (:ref:`choosing_negatives`, "Rare classes").
 twin = NS3LClassifier(
     selector=None, class_weight="balanced", max_epochs=MAX_EPOCHS, random_state=0
 ).fit(X_train, y_train)
