@@ -60,13 +60,14 @@ def _load(args):
 
 
 def compare_main(argv: list[str]) -> int:
-    """``ns3l compare``: the table of cross-validated accuracies."""
+    """``ns3l compare``: the table of cross-validated (balanced) accuracies."""
     from .compare import (
         SUPERVISED_TWIN,
         CompareError,
         compare,
         compare_methods,
         format_results,
+        ranking_for,
         read_table,
         write_csv,
     )
@@ -111,9 +112,11 @@ def compare_main(argv: list[str]) -> int:
     for note in table.notes[n_notes:]:
         print(f"  {note}")
     n_folds = max((len(r.scores) for r in results), default=0)
-    print(format_results(results, n_folds))
+    # Accuracy, or balanced accuracy where the labelled classes are imbalanced.
+    ranking = ranking_for(table.y)
+    print(format_results(results, n_folds, ranking))
     if args.output:
-        write_csv(results, args.output)
+        write_csv(results, args.output, ranking)
         print(f"Wrote {args.output}")
     return 0
 

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_compare_parser() -> argparse.ArgumentParser:
     """``ns3l compare``'s options."""
-    from .compare import DENSE_KERNEL_LIMIT, PEERS
+    from .compare import DENSE_KERNEL_LIMIT, IMBALANCE_RATIO, PEERS
 
     p = argparse.ArgumentParser(
         prog="ns3l compare",
@@ -193,7 +193,11 @@ def build_compare_parser() -> argparse.ArgumentParser:
         "standardised (see --scale); the others are one-hot encoded (a "
         "missing value is a category of its own); in a scikit-learn Pipeline "
         "of a ColumnTransformer and the model. Every method gets the same "
-        "features, and the table says what was done.",
+        "features, and the table says what was done. The table ranks the "
+        "methods by accuracy; when the labelled classes are imbalanced (the "
+        f"largest has at least {IMBALANCE_RATIO:g} times the labelled rows of "
+        "the smallest), it adds balanced accuracy (the mean of the per-class "
+        "recalls, from the same fits and folds), ranks by it, and says so.",
         epilog="Peers: "
         + ", ".join(PEERS)
         + f". The rbf graph methods are left out above {DENSE_KERNEL_LIMIT:,} "
@@ -277,7 +281,9 @@ def build_compare_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output",
         metavar="CSV",
-        help="also write the table to this CSV file (default: print it only)",
+        help="also write the table to this CSV file, with balanced accuracy "
+        "for every table and the metric ranked by in column ranked_by "
+        "(default: print it only)",
     )
     p.add_argument(
         "--no-progress",

@@ -1,6 +1,7 @@
 """``ns3l compare FILE --target COLUMN``: NS3L, its twin and the peers on a table."""
 
 import csv
+import re
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -18,16 +20,20 @@ from sklearn_ns3l import NS3LClassifier
 from sklearn_ns3l._cli import main
 from sklearn_ns3l._fit_plan import AUTO_STEPS_PER_EPOCH
 from sklearn_ns3l.compare import (
+    CSV_COLUMNS,
     DENSE_KERNEL_LIMIT,
+    IMBALANCE_RATIO,
     PEERS,
     SUPERVISED_TWIN,
     CompareError,
     LabelledOnly,
     MethodResult,
+    Ranking,
     Table,
     compare,
     compare_methods,
     paired_difference,
+    ranking_for,
     read_table,
     semi_supervised_folds,
 )
@@ -170,6 +176,9 @@ def test_compare_help_names_the_pipeline(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "standardised (see --scale)" in out
     assert "one-hot encoded" in out and "ColumnTransformer" in out
+    # The rule that picks the ranking metric, in words.
+    assert "when the labelled classes are imbalanced (the largest has at least " in out
+    assert "1.5 times the labelled rows of the smallest), it adds balanced" in out
 
 
 def test_empty_minus_one_and_nan_targets_are_unlabelled(tmp_path):
@@ -467,3 +476,206 @@ def test_an_all_missing_numeric_column_is_no_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert scales_numeric_columns(table) == (False, 1.0)
+
+
+# --------------------------------------------------------------------------
+# Balanced accuracy, and which score ranks (issue #22).
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("counts", "metric"),
+    [
+        ((3, 2), "balanced_accuracy"),  # 1.5: the boundary counts as imbalanced
+        ((300, 200), "balanced_accuracy"),
+        ((299, 200), "accuracy"),  # 1.495
+        ((301, 200, 250), "balanced_accuracy"),  # largest over smallest
+        ((14, 10), "accuracy"),
+        ((5, 5, 5), "accuracy"),
+    ],
+)
+def test_classes_are_imbalanced_from_1_5_times_the_smallest(counts, metric):
+    y = np.repeat(np.arange(len(counts)), counts)
+    # Unlabelled rows, however many, count for nothing.
+    ranking = ranking_for(np.concatenate([y, np.full(1000, -1)]))
+    assert ranking.metric == metric
+    assert ranking.imbalance == pytest.approx(max(counts) / min(counts))
+    assert ranking.threshold == IMBALANCE_RATIO == 1.5
+
+
+def test_the_threshold_can_be_moved_and_string_labels_count_alike():
+    y = np.array(["cat"] * 6 + ["dog"] * 4 + ["-1"] * 3, dtype=object)
+    assert ranking_for(y).metric == "balanced_accuracy"  # 6 / 4 = 1.5
+    assert ranking_for(y, threshold=1.6).metric == "accuracy"
+    for bad in (0.5, "2", np.nan):
+        with pytest.raises(ValueError, match="'threshold' parameter of ranking_for"):
+            ranking_for(y, threshold=bad)
+    with pytest.raises(ValueError, match="no labelled samples"):
+        ranking_for([-1, -1])
+
+
+def test_ranks_follow_the_metric_and_ties_share_a_rank():
+    def result(name, accuracy, balanced):
+        return MethodResult(name, scores=accuracy, balanced_scores=balanced)
+
+    results = [
+        result("a", (0.8, 0.8), (0.5, 0.5)),
+        result("b", (0.6, 0.6), (0.7, 0.7)),
+        result("c", (0.6, 0.6), (0.7, 0.7)),
+        MethodResult("d", note="not run: too big"),
+    ]
+    assert Ranking(1.4).ranks(results) == [1, 2, 2, None]
+    assert Ranking(1.5).ranks(results) == [3, 1, 1, None]
+
+
+def _count_fits(estimator_class):
+    class Counted(estimator_class):
+        fits = 0
+
+        def fit(self, X, y):
+            type(self).fits += 1
+            return super().fit(X, y)
+
+    return Counted
+
+
+def test_balanced_accuracy_comes_from_the_same_fits_and_folds_as_accuracy():
+    y = np.array([0] * 12 + [1] * 6 + [-1] * 5)
+    X = np.zeros((len(y), 3))
+    X[:, 2] = y.clip(0)
+    X[::3, 0] = 1  # _Flagged(0) is right on every third row only
+    table = Table(X, y, np.array([0, 1]), [0, 1, 2], [])
+    Counted = _count_fits(_Flagged)
+    [result] = compare(table, {"flagged": Counted(0)}, n_splits=3, progress=False)
+    assert Counted.fits == 3  # one fit per fold gives both scores
+    for (_, test), accuracy, balanced in zip(
+        semi_supervised_folds(y, 3), result.scores, result.balanced_scores, strict=True
+    ):
+        pred = _Flagged(0).predict(X[test])
+        assert accuracy == pytest.approx(np.mean(pred == y[test]))
+        assert balanced == pytest.approx(balanced_accuracy_score(y[test], pred))
+        assert balanced != pytest.approx(accuracy)  # the case this test is about
+
+
+def _majority_and_fair(**params):
+    """The twin always answers the largest class; 'fair' is right on every
+    'b' row and on the flagged 'a' rows."""
+    from sklearn.dummy import DummyClassifier
+
+    return {
+        SUPERVISED_TWIN: LabelledOnly(DummyClassifier(strategy="most_frequent")),
+        "fair": _Flagged(0),
+    }
+
+
+def _flagged_csv(path, n_a, n_b, flagged_a):
+    """``n_a`` rows of class 'a', ``flagged_a`` of them flagged, ``n_b`` of 'b'
+    (all flagged), 10 unlabelled; features: the flag, then the truth."""
+    label = ["a"] * n_a + ["b"] * n_b + [""] * 10
+    flag = [1] * flagged_a + [0] * (n_a - flagged_a) + [1] * n_b + [0] * 10
+    truth = [0] * n_a + [1] * n_b + [0] * 10
+    pd.DataFrame({"flag": flag, "truth": truth, "label": label}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def _table_rows(printed):
+    """The printed cells of 'fair' and the twin, after their names."""
+    lines = printed.splitlines()
+    return {
+        name: next(line for line in lines if line.startswith(name))[len(name) :].split()
+        for name in ("fair", SUPERVISED_TWIN)
+    }
+
+
+def test_an_imbalanced_table_adds_balanced_accuracy_and_ranks_by_it(
+    tmp_path, monkeypatch, capsys
+):
+    # 20 'a' and 10 'b': twice as many. The twin scores 66.67 % accuracy and
+    # 50 % balanced accuracy, 'fair' 60 % and 70 %: the ranks differ.
+    path = _flagged_csv(tmp_path / "imbalanced.csv", 20, 10, flagged_a=8)
+    monkeypatch.setattr(sklearn_ns3l.compare, "compare_methods", _majority_and_fair)
+    out = tmp_path / "table.csv"
+    argv = ["compare", str(path), "--target", "label", "--folds", "2"]
+    assert main([*argv, "--no-progress", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "balanced acc. %" in printed and "Δ bal. vs twin" in printed
+    assert "Ranked by balanced accuracy (the mean of the per-class recalls)" in printed
+    assert "has 2.00 times the rows of the smallest" in printed
+    assert "at least 1.5 times the labelled rows" in printed
+    rows = _table_rows(printed)
+    fair, twin = rows["fair"], rows[SUPERVISED_TWIN]
+    assert fair[0] == "60.00" and fair[3] == "70.00" and fair[6] == "+20.00"
+    assert twin[0] == "66.67" and twin[3] == "50.00"
+    assert fair[-1] == "1" and twin[-1] == "2"  # by balanced accuracy
+    with open(out, newline="") as f:
+        csv_rows = {r["method"]: r for r in csv.DictReader(f)}
+    assert tuple(next(iter(csv_rows.values()))) == CSV_COLUMNS
+    assert csv_rows["fair"]["ranked_by"] == "balanced_accuracy"
+    assert csv_rows["fair"]["rank"] == "1" and csv_rows[SUPERVISED_TWIN]["rank"] == "2"
+    assert csv_rows["fair"]["balanced_accuracy_mean"] == "70.0000"
+    assert csv_rows["fair"]["balanced_delta_vs_supervised_twin"] == "20.0000"
+    assert csv_rows["fair"]["delta_vs_supervised_twin"] == "-6.6667"
+    assert len(csv_rows["fair"]["fold_balanced_accuracies"].split(";")) == 2
+
+
+def test_a_balanced_table_keeps_ranking_by_accuracy(tmp_path, monkeypatch, capsys):
+    # 14 'a' and 10 'b', 1.4 times: balanced by the rule. Accuracy puts the
+    # twin first (58.33 % against 50 %), balanced accuracy would not (50 %
+    # against 57.14 %).
+    path = _flagged_csv(tmp_path / "balanced.csv", 14, 10, flagged_a=2)
+    monkeypatch.setattr(sklearn_ns3l.compare, "compare_methods", _majority_and_fair)
+    out = tmp_path / "table.csv"
+    argv = ["compare", str(path), "--target", "label", "--folds", "2"]
+    assert main([*argv, "--no-progress", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "balanced acc. %" not in printed and "Δ bal." not in printed
+    assert "Ranked by accuracy: the largest labelled class has 1.40 times" in printed
+    rows = _table_rows(printed)
+    twin = rows[SUPERVISED_TWIN]
+    assert rows["fair"][0] == "50.00" and twin[0] == "58.33"
+    assert twin[-1] == "1" and rows["fair"][-1] == "2"
+    with open(out, newline="") as f:
+        csv_rows = {r["method"]: r for r in csv.DictReader(f)}
+    # The CSV's columns are those of every table, balanced accuracy included.
+    assert csv_rows["fair"]["ranked_by"] == "accuracy"
+    assert csv_rows["fair"]["rank"] == "2"
+    assert float(csv_rows["fair"]["balanced_accuracy_mean"]) == pytest.approx(
+        100 * (1 / 7 + 1) / 2, abs=1e-4
+    )
+
+
+def test_compare_ranks_real_methods_by_balanced_accuracy_on_an_imbalanced_csv(
+    tmp_path, capsys
+):
+    # Two classes, the second a fifth of the rows; NS3L's twin (1 epoch) and
+    # three labelled-only classifiers, as a user would run them.
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.2).astype(int)
+    frame = pd.DataFrame(rng.normal(size=(300, 4)) + y[:, None], columns=list("pqrs"))
+    target = y.astype(object)
+    target[rng.random(300) < 0.7] = None
+    frame["label"] = target
+    path = tmp_path / "rare.csv"
+    frame.to_csv(path, index=False)
+    argv = ["compare", str(path), "--target", "label", "--max-epochs", "1"]
+    methods = ["--methods", "labelled only"]
+    assert main([*argv, *methods, "--folds", "3", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "balanced acc. %" in printed
+    assert "Ranked by balanced accuracy" in printed
+    names = [SUPERVISED_TWIN, *(n for n in PEERS if "labelled only" in n)]
+    lines = [
+        next(line for line in printed.splitlines() if line.startswith(f"{n}  "))
+        for n in names
+    ]
+    # accuracy ± sd, balanced accuracy ± sd, ... then the rank.
+    balanced = [
+        float(re.findall(r"\d+\.\d+", line[len(n) :])[2])
+        for n, line in zip(names, lines, strict=True)
+    ]
+    ranks = [int(line.split()[-1]) for line in lines]
+    assert len(ranks) == 4
+    for b, rank in zip(balanced, ranks, strict=True):
+        assert rank == 1 + sum(other > b for other in balanced)

@@ -52,6 +52,11 @@ def test_example_runs_quick(script, quick, monkeypatch, tmp_path, capsys):
         assert "Fashion-MNIST is not available" in out
         assert "Nothing is downloaded" in out
         assert "digits: 1257 training images" in out
+    if script.name == "plot_imbalanced.py":
+        out = capsys.readouterr().out
+        # Both models scored, and the per-class table of the negatives printed.
+        assert out.count("balanced accuracy on the test set") == 2
+        assert "own class marked  negatives  wrong among them" in out
 
 
 def test_selectors_example_on_fashion_mnist(

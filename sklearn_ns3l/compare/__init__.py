@@ -9,7 +9,11 @@ one-hot encoded; :func:`make_preprocessor`), then the model. Each is scored by
 stratified cross-validation over the labelled rows only
 (:func:`semi_supervised_folds`): every training fold also holds all the
 unlabelled rows, every test fold labelled rows alone, the same folds for every
-method (:func:`compare`, one :class:`MethodResult` per method).
+method (:func:`compare`, one :class:`MethodResult` per method, with
+accuracy and balanced accuracy from the same fits). The table ranks the
+methods by accuracy, or by balanced accuracy when the labelled classes are
+imbalanced: the largest has at least :data:`IMBALANCE_RATIO` (1.5) times the
+labelled rows of the smallest (:func:`ranking_for`).
 
 The peers (:data:`PEERS`, one :class:`Peer` record each) are also the rows of
 ``benchmarks/vs_sklearn.py``.
@@ -24,7 +28,7 @@ Examples
 """
 
 from ._cv import MethodResult, compare, paired_difference, semi_supervised_folds
-from ._format import fmt_number, fmt_pm, format_results, write_csv
+from ._format import CSV_COLUMNS, fmt_number, fmt_pm, format_results, write_csv
 from ._peers import (
     DENSE_KERNEL_LIMIT,
     NS3L_DEFAULT,
@@ -35,11 +39,14 @@ from ._peers import (
     compare_methods,
     ignore_deliberate_warnings,
 )
+from ._ranking import IMBALANCE_RATIO, Ranking, ranking_for
 from ._read import read_table
 from ._table import CompareError, Table, make_preprocessor, scales_numeric_columns
 
 __all__ = [
+    "CSV_COLUMNS",
     "DENSE_KERNEL_LIMIT",
+    "IMBALANCE_RATIO",
     "NS3L_DEFAULT",
     "PEERS",
     "SUPERVISED_TWIN",
@@ -47,6 +54,7 @@ __all__ = [
     "LabelledOnly",
     "MethodResult",
     "Peer",
+    "Ranking",
     "Table",
     "compare",
     "compare_methods",
@@ -57,6 +65,7 @@ __all__ = [
     "make_preprocessor",
     "scales_numeric_columns",
     "paired_difference",
+    "ranking_for",
     "read_table",
     "semi_supervised_folds",
     "write_csv",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
@@ -30,7 +31,7 @@ _NAN = float("nan")
 
 @dataclass(frozen=True)
 class MethodResult:
-    """One method's cross-validated accuracy on a table.
+    """One method's cross-validated accuracy and balanced accuracy on a table.
 
     Parameters
     ----------
@@ -50,6 +51,11 @@ class MethodResult:
         Accuracy minus the supervised twin's on the same folds, in points:
         mean and standard deviation of the per-fold differences (see
         :func:`paired_difference`). NaN for the twin itself.
+    balanced_scores : tuple of float, default=()
+        Balanced accuracy (a fraction: the mean of the per-class recalls) on
+        each test fold, from the same predictions as ``scores``.
+    balanced_delta, balanced_delta_sd : float, default=nan
+        As ``delta`` and ``delta_sd``, for balanced accuracy.
     """
 
     method: str
@@ -59,6 +65,9 @@ class MethodResult:
     warnings: tuple = ()
     delta: float = _NAN
     delta_sd: float = _NAN
+    balanced_scores: tuple = ()
+    balanced_delta: float = _NAN
+    balanced_delta_sd: float = _NAN
 
     @property
     def mean(self) -> float:
@@ -70,6 +79,18 @@ class MethodResult:
     def sd(self) -> float:
         """Standard deviation (ddof=1) of the accuracy over the folds, in points."""
         scores = np.array(self.scores) * 100
+        return float(scores.std(ddof=1)) if len(scores) > 1 else _NAN
+
+    @property
+    def balanced_mean(self) -> float:
+        """Mean balanced accuracy over the folds, in percent (NaN if it did not run)."""
+        scores = np.array(self.balanced_scores) * 100
+        return float(scores.mean()) if len(scores) else _NAN
+
+    @property
+    def balanced_sd(self) -> float:
+        """Standard deviation (ddof=1) of the balanced accuracy, in points."""
+        scores = np.array(self.balanced_scores) * 100
         return float(scores.std(ddof=1)) if len(scores) > 1 else _NAN
 
     @property
@@ -136,7 +157,9 @@ def compare(
     """Cross-validate every method on the table's labelled rows.
 
     Each method is a ``Pipeline`` of :func:`make_preprocessor` and the model,
-    fitted on every training fold of :func:`semi_supervised_folds`. A method
+    fitted on every training fold of :func:`semi_supervised_folds`; its
+    predictions on the test fold give both its accuracy and its balanced
+    accuracy. A method
     that raises is recorded with a note and does not stop the others; a peer
     that would build a dense kernel over too many rows is not run.
 
@@ -201,13 +224,22 @@ def compare(
 
 
 def _against(result: MethodResult, twin: MethodResult) -> MethodResult:
-    """``result`` with its paired difference to the twin's accuracy, in points."""
+    """``result`` with its paired differences to the twin's scores, in points."""
     if result is twin or not result.scores:
         return result
     delta, delta_sd = paired_difference(
         np.array(result.scores) * 100, np.array(twin.scores) * 100
     )
-    return dataclasses.replace(result, delta=delta, delta_sd=delta_sd)
+    balanced_delta, balanced_delta_sd = paired_difference(
+        np.array(result.balanced_scores) * 100, np.array(twin.balanced_scores) * 100
+    )
+    return dataclasses.replace(
+        result,
+        delta=delta,
+        delta_sd=delta_sd,
+        balanced_delta=balanced_delta,
+        balanced_delta_sd=balanced_delta_sd,
+    )
 
 
 def _folds_for(table: Table, n_splits: int) -> int:
@@ -232,8 +264,12 @@ def _folds_for(table: Table, n_splits: int) -> int:
 def _cross_validate(
     name: str, model, preprocessor, table: Table, folds: list, bar
 ) -> MethodResult:
-    """One method on every fold; its first exception ends it with a note."""
-    scores, seconds, seen = [], [], []
+    """One method on every fold; its first exception ends it with a note.
+
+    Accuracy and balanced accuracy are read off the same predictions: one
+    fit per fold gives both.
+    """
+    scores, balanced, seconds, seen = [], [], [], []
     for train, test in folds:
         bar.set_description(name)
         pipe = Pipeline([("features", clone(preprocessor)), ("model", clone(model))])
@@ -255,5 +291,15 @@ def _cross_validate(
                 seen.append(text)
         seconds.append(time.perf_counter() - t0)
         scores.append(float(np.mean(pred == table.y[test])))
+        # Every class is in every test fold (no more folds than the rarest
+        # class has labelled rows), so no class is missing from the mean.
+        balanced.append(float(balanced_accuracy_score(table.y[test], pred)))
         bar.update(1)
-    return MethodResult(name, tuple(scores), tuple(seconds), "", tuple(seen))
+    return MethodResult(
+        name,
+        tuple(scores),
+        tuple(seconds),
+        "",
+        tuple(seen),
+        balanced_scores=tuple(balanced),
+    )
