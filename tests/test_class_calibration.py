@@ -34,7 +34,7 @@ def test_class_conformal_thresholds_are_each_classes_own_jth_score(
 ):
     rng = np.random.default_rng(seed)
     codes = np.repeat(np.arange(len(sizes)), sizes)
-    scores = rng.uniform(size=len(codes)).round(2)  # ties on purpose
+    scores = rng.uniform(size=len(codes)).round(2)  # ties, and zeros, on purpose
     thresholds, bounds = class_conformal_thresholds(
         scores, codes, len(sizes), rate, cap, min_rows
     )
@@ -45,6 +45,9 @@ def test_class_conformal_thresholds_are_each_classes_own_jth_score(
             continue
         j = max(1, math.floor(rate * (m + 1)))
         assert thresholds[c] == min(cap, own[j - 1])
+        if thresholds[c] == 0:  # marks nothing
+            assert np.isnan(bounds[c])
+            continue
         assert bounds[c] == j / (m + 1)
         # At most j - 1 of its own rows are below: the share it bounds.
         assert np.sum(own < thresholds[c]) <= j - 1

@@ -238,7 +238,8 @@ def class_conformal_thresholds(
             continue
         j = max(1, math.floor(rate * (len(own) + 1)))
         thresholds[c] = min(cap, float(np.partition(own, j - 1)[j - 1]))
-        bounds[c] = j / (len(own) + 1)
+        # A threshold of 0 marks nothing: no bound to state.
+        bounds[c] = j / (len(own) + 1) if thresholds[c] > 0 else np.nan
     return thresholds, bounds
 
 
