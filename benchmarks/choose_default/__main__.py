@@ -68,6 +68,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
+    propagation = add("propagation", "class balance of label spreading (#22)")
+    propagation.add_argument(
+        "sets", nargs="+", help="one or more of rho10, rho100, digits, breast_cancer"
+    )
+    propagation.add_argument(
+        "--selector-only", action="store_true", help="skip the classifiers"
+    )
     return p.parse_args(argv)
 
 
@@ -106,6 +113,13 @@ def main(argv=None) -> None:
         from choose_default.mlp import mlp
 
         mlp()
+    elif args.experiment == "propagation":
+        from choose_default.propagation import SETS, propagation
+
+        unknown = sorted(set(args.sets) - set(SETS))
+        if unknown:
+            raise SystemExit(f"unknown sets {unknown}; choose from {list(SETS)}")
+        propagation(args.sets, args.selector_only)
     else:
         from choose_default.pseudo_labels import pseudo_labels
 

@@ -86,6 +86,21 @@ class LabelSpreadingSelector(BaseStaticSelector):
         the supervised network on every one, and drops the few confident but
         wrong negatives that a poor graph (g241c, g241n, BCI) passes under
         the rows' bound (``docs/results.md``, "What the calibration bounds").
+    class_balance : {None, "mass", "balanced", "align"}, default=None
+        Keeps the large classes from drowning the small ones (label
+        spreading gives the majority class to rows between classes;
+        scikit-learn#7276). None: the plain spreading. ``"balanced"``: a
+        class-balanced start, each labelled row's one-hot label divided by
+        its class's labelled count, so every class starts with the same
+        mass (scikit-learn's ``class_weight="balanced"`` weights).
+        ``"mass"``: class mass normalisation (Zhu et al., 2003), each class's
+        column of the converged ``F`` scaled so the columns' masses over the
+        unlabelled rows follow the labelled class proportions, then the rows
+        normalised. ``"align"``: distribution alignment (ReMixMatch, DARP),
+        the row-normalised ``F``'s columns rescaled, with the rows
+        renormalised, until the mean distribution of the unlabelled rows is
+        the labelled class proportions. The calibration's held-out
+        spreadings use the same option, so the threshold stays calibrated.
     max_iter : int, default=30
         Most iterations of the spreading.
     tol : float, default=1e-3
@@ -195,6 +210,15 @@ class LabelSpreadingSelector(BaseStaticSelector):
     D. Zhou, O. Bousquet, T. N. Lal, J. Weston and B. Schölkopf, "Learning
     with Local and Global Consistency", NIPS 2004.
 
+    X. Zhu, Z. Ghahramani and J. Lafferty, "Semi-Supervised Learning Using
+    Gaussian Fields and Harmonic Functions", ICML 2003 (class mass
+    normalisation).
+
+    D. Berthelot et al., "ReMixMatch: Semi-Supervised Learning with
+    Distribution Alignment and Augmentation Anchoring", ICLR 2020; J. Kim et
+    al., "Distribution Aligning Refinery of Pseudo-label for Imbalanced
+    Semi-supervised Learning" (DARP), NeurIPS 2020 (distribution alignment).
+
     Examples
     --------
     >>> import numpy as np
@@ -222,6 +246,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         "T": [Interval(Real, 0, 1, closed="right")],
         "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
         "calibration": [StrOptions({"negatives", "rows"})],
+        "class_balance": [None, StrOptions({"mass", "balanced", "align"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "metric": [StrOptions({"l2", "cosine"})],
@@ -250,6 +275,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         T: float = 0.01,
         wrong_negative_rate: float | None = 0.05,
         calibration: str = "negatives",
+        class_balance: str | None = None,
         max_iter: int = 30,
         tol: float = 1e-3,
         metric: str = "l2",
@@ -264,6 +290,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         self.T = T
         self.wrong_negative_rate = wrong_negative_rate
         self.calibration = calibration
+        self.class_balance = class_balance
         self.max_iter = max_iter
         self.tol = tol
         self.metric = metric
@@ -435,7 +462,14 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     def _spread(self, S, codes, n_classes, *, warn=False):
         return spread_labels(
-            S, codes, n_classes, self.alpha, self.max_iter, self.tol, warn=warn
+            S,
+            codes,
+            n_classes,
+            self.alpha,
+            self.max_iter,
+            self.tol,
+            class_balance=self.class_balance,
+            warn=warn,
         )
 
     def __sklearn_tags__(self):
