@@ -169,3 +169,23 @@ def test_unknown_option_is_refused():
         )
     with pytest.raises(ValueError, match="class_balance"):
         spread_labels(sp.eye(20, format="csr"), y, 2, 0.2, 30, 1e-3, class_balance=1)
+
+
+def test_the_option_reaches_the_pool_inside_the_classifier():
+    from sklearn_ns3l import NS3LClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4)).astype(np.float32)
+    X[60:] += 2.0
+    y = np.full(120, -1)
+    y[:20], y[60:63] = 0, 1
+    masks = {}
+    for option in (None, "balanced"):
+        selector = LabelSpreadingSelector(
+            class_balance=option, wrong_negative_rate=None, T=0.3
+        )
+        clf = NS3LClassifier(selector, max_epochs=1, precision="float32")
+        masks[option] = clf.fit(X, y).pool_negatives_
+        assert clf.selector_.class_balance == option
+    # The rare class (3 labels against 20) is marked negative less often.
+    assert masks["balanced"][:, 1].sum() < masks[None][:, 1].sum()

@@ -70,7 +70,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("mlp", "the supervised twin's network against linear models (#23)")
     propagation = add("propagation", "class balance of label spreading (#22)")
     propagation.add_argument(
-        "sets", nargs="+", help="one or more of rho10, rho100, digits, breast_cancer"
+        "sets",
+        nargs="+",
+        choices=("rho10", "rho100", "digits", "breast_cancer"),
+        help="long-tailed digits (rho = 10, 100), balanced digits, breast cancer",
     )
     propagation.add_argument(
         "--selector-only", action="store_true", help="skip the classifiers"
@@ -114,11 +117,8 @@ def main(argv=None) -> None:
 
         mlp()
     elif args.experiment == "propagation":
-        from choose_default.propagation import SETS, propagation
+        from choose_default.propagation import propagation
 
-        unknown = sorted(set(args.sets) - set(SETS))
-        if unknown:
-            raise SystemExit(f"unknown sets {unknown}; choose from {list(SETS)}")
         propagation(args.sets, args.selector_only)
     else:
         from choose_default.pseudo_labels import pseudo_labels
