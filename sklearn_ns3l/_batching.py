@@ -32,6 +32,7 @@ __all__ = [
     "ValidationData",
     "batch_shares",
     "labelled_weights",
+    "unlabelled_class_weights",
     "steps_per_pass",
     "validation_split",
 ]
@@ -397,6 +398,22 @@ def validation_split(y_encoded: np.ndarray, fraction: float | None, rng):
             f"of the {len(y_encoded)} labelled rows ({exc}); label more rows or "
             "change validation_fraction."
         ) from None
+
+
+def unlabelled_class_weights(class_weight, y_labelled, y_encoded, n_classes):
+    """Per class, ``class_weight``'s weight scaled to mean 1 over the labelled rows.
+
+    What the NS3L term weighs an unlabelled row with, by the class it most
+    likely is; None without ``class_weight`` or when every class weighs the
+    same (the unweighted loss, to the last bit).
+    """
+    if class_weight is None:
+        return None
+    per_row = compute_sample_weight(class_weight, y_labelled)
+    weights = np.ones(n_classes)
+    weights[y_encoded] = per_row  # one weight per class
+    weights /= per_row.mean()
+    return None if np.all(weights == weights[0]) else weights
 
 
 def labelled_weights(sample_weight, class_weight, labelled, y_labelled):

@@ -184,7 +184,12 @@ class NS3LClassifier(ClassifierMixin, BaseEstimator):
         Weights of the classes in the labelled rows' cross-entropy, as in
         :class:`~sklearn.linear_model.LogisticRegression`: ``{label:
         weight}``, or ``"balanced"`` for ``n_labelled / (n_classes *
-        count(label))``. Multiplies ``sample_weight``.
+        count(label))``. Multiplies ``sample_weight``. It also reaches the
+        unlabelled rows: each row's NS3L term is weighted by the weight of
+        the class it most likely is (the network's most probable class,
+        detached, among those not marked negative for it), the weights scaled
+        to mean 1 over the labelled rows (issue #22). A class named here
+        must be among the labelled classes (ValueError otherwise).
     validation_fraction : float or None, default=None
         Share of the labelled rows held out of training, stratified by class,
         as in :class:`~sklearn.neural_network.MLPClassifier`. Each epoch then

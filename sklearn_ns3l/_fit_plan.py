@@ -31,6 +31,7 @@ from ._batching import (
     batch_shares,
     labelled_weights,
     steps_per_pass,
+    unlabelled_class_weights,
     validation_split,
 )
 from ._device import resolve_device
@@ -188,8 +189,12 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight, y_true=None) -> FitPlan
     _check_T(clf)
     selector = make_selector(clf.selector, clf.T, selector_seed)
     companion = make_companion(clf.companion)
-    objective = _objective(clf, selector, companion, unlabelled, pool)
+    _check_class_weight(clf.class_weight, classes)
     train, valid = validation_split(y_encoded, clf.validation_fraction, rng)
+    class_weights = unlabelled_class_weights(
+        clf.class_weight, y_labelled[train], y_encoded[train], len(classes)
+    )
+    objective = _objective(clf, selector, companion, unlabelled, pool, class_weights)
     rows = Rows(
         labelled=labelled[train],
         y_labelled=y_labelled[train],
@@ -247,7 +252,29 @@ def _kept_rows(unlabelled, y_known, sample_weight):
         )
     labelled = np.flatnonzero(~unlabelled & kept)
     pool = np.flatnonzero(unlabelled & kept)
-    return labelled, pool, y_known[kept[~unlabelled]]
+    y_kept = y_known[kept[~unlabelled]]
+    lost = np.setdiff1d(np.unique(y_known), y_kept)
+    if len(lost):
+        warn_user(
+            f"sample_weight is 0 on every labelled row of class"
+            f"{'es' if len(lost) > 1 else ''} {', '.join(map(repr, lost.tolist()))}: "
+            "left out of training and of classes_, so predict never returns "
+            f"{'them' if len(lost) > 1 else 'it'}."
+        )
+    return labelled, pool, y_kept
+
+
+def _check_class_weight(class_weight, classes) -> None:
+    """Refuse a ``class_weight`` dict naming a class without labelled rows."""
+    if not isinstance(class_weight, dict):
+        return
+    unknown = [k for k in class_weight if k not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(
+            f"class_weight names {', '.join(map(repr, unknown))}, not among the "
+            f"labelled classes {classes.tolist()} (of positive sample_weight); "
+            "give weights for these classes only."
+        )
 
 
 def _check_T(clf) -> None:
@@ -292,12 +319,13 @@ def _check_selector(selector, n_classes: int, y_true) -> None:
         )
 
 
-def _objective(clf, selector, companion, unlabelled, pool) -> SemiSupervisedObjective:
+def _objective(
+    clf, selector, companion, unlabelled, pool, class_weights
+) -> SemiSupervisedObjective:
     terms = []
     if selector is not None:
-        terms.append(
-            WeightedTerm("ns3l", NegativeSamplingTerm(selector), clf.ns_weight)
-        )
+        term = NegativeSamplingTerm(selector, class_weights)
+        terms.append(WeightedTerm("ns3l", term, clf.ns_weight))
     if companion is not None:
         terms.append(WeightedTerm("companion", companion, clf.companion_weight))
     if terms and not len(pool):

@@ -9,7 +9,11 @@ __all__ = ["ns3l_loss", "rampup_weight"]
 _LOG_EPS = math.log(1e-8)
 
 
-def ns3l_loss(logits: torch.Tensor, negative_mask: torch.Tensor) -> torch.Tensor:
+def ns3l_loss(
+    logits: torch.Tensor,
+    negative_mask: torch.Tensor,
+    weight: torch.Tensor | None = None,
+) -> torch.Tensor:
     """NS3L loss of a batch of unlabelled samples.
 
     ``L(u) = -log(1 - sum_{k in N(u)} p_k(u))`` with ``p = softmax(logits)``,
@@ -23,6 +27,8 @@ def ns3l_loss(logits: torch.Tensor, negative_mask: torch.Tensor) -> torch.Tensor
     negative_mask : torch.Tensor of bool, shape (n_samples, n_classes)
         ``negative_mask[i, k]`` is True when class ``k`` is a negative label of
         sample ``i``.
+    weight : torch.Tensor of shape (n_samples,) or None, default=None
+        Per-sample weights: the mean of ``weight * L(u)`` (None: all 1).
 
     Returns
     -------
@@ -47,6 +53,8 @@ def ns3l_loss(logits: torch.Tensor, negative_mask: torch.Tensor) -> torch.Tensor
     log_rest = torch.logsumexp(kept, dim=1) - torch.logsumexp(logits, dim=1)
     log_rest = torch.clamp(log_rest, min=_LOG_EPS, max=0.0)
     log_rest = torch.where(all_negative, torch.full_like(log_rest, _LOG_EPS), log_rest)
+    if weight is not None:
+        return -(log_rest * weight.to(log_rest.dtype)).mean()
     return -log_rest.mean()
 
 

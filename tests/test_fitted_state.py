@@ -134,23 +134,25 @@ def test_pool_negatives_are_the_mask_the_network_trained_with(digits_semi):
     # The same selector fitted on the rows the network trained on (the
     # held-out labelled rows are not among them) gives the same mask.
     twin = LabelSpreadingSelector(**clf.selector_.get_params())
-    held_in = np.setdiff1d(np.flatnonzero(y_semi != -1), _held_out(clf, X, y_semi))
-    expected = twin.pool_negatives(X, held_in, y_semi[held_in], pool)
+    rows = _plan(clf, X, y_semi).rows
+    held_in = np.setdiff1d(np.flatnonzero(y_semi != -1), rows.valid)
+    # In the plan's order: the calibration's folds follow the rows' order.
+    assert sorted(rows.labelled) == held_in.tolist()
+    expected = twin.pool_negatives(X, rows.labelled, rows.y_labelled, pool)
     np.testing.assert_array_equal(clf.pool_negatives_, expected)
     quality = negative_label_quality(clf.pool_negatives_, y[pool], clf.classes_)
     assert quality.n_negatives == clf.pool_negatives_.sum()
 
 
-def _held_out(clf, X, y_semi):
-    """The labelled rows the fit held out, from the plan's own split."""
+def _plan(clf, X, y_semi):
+    """The fit's plan: its rows (labelled, held out, pool), in its order."""
     from sklearn_ns3l._fit_plan import plan_fit
     from sklearn_ns3l._unlabelled import split_labelled
 
     unlabelled, y_known = split_labelled(y_semi)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plan = plan_fit(clf, X, unlabelled, y_known, None)
-    return plan.rows.valid
+        return plan_fit(clf, X, unlabelled, y_known, None)
 
 
 @pytest.mark.parametrize("selector", ["threshold", None])

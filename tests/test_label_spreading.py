@@ -113,7 +113,10 @@ def test_rows_calibration_keeps_wrong_rows_near_target(digits):
     for seed in range(4):
         y = hide_labels(y_true, 10, random_state=seed)
         selector = LabelSpreadingSelector(
-            wrong_negative_rate=target, calibration="rows", random_state=seed
+            wrong_negative_rate=target,
+            calibration="rows",
+            per_class=False,  # the pool-wide bound; per class: test_class_calibration
+            random_state=seed,
         ).fit(X, y)
         held_out.append(selector.estimated_wrong_negative_rate_)
         pool = y == -1
@@ -243,7 +246,9 @@ def test_fixed_threshold_also_gets_a_held_out_estimate(digits):
 def test_calibration_uses_fewer_folds_for_poorly_labelled_classes(digits):
     X, y_true, _ = digits
     y = hide_labels(y_true, 3, random_state=0)
-    three = LabelSpreadingSelector(wrong_negative_rate=0.05).fit(X, y)
+    # Pool-wide: per class, 3 rows each are below min_class_rows (nothing marked).
+    three = LabelSpreadingSelector(wrong_negative_rate=0.05, per_class=False)
+    three.fit(X, y)
     assert three.n_folds_ == 3 and np.isfinite(three.estimated_wrong_negative_rate_)
     # One labelled row in a class: nothing to hold out, so no negatives.
     y_one = hide_labels(y_true, 1, random_state=0)

@@ -26,7 +26,8 @@ def test_calibrated_threshold_is_the_split_conformal_score(seed, m, rate):
     rng = np.random.default_rng(seed)
     proba = rng.dirichlet(np.ones(4), size=m)
     y = rng.integers(0, 4, size=m)
-    selector = ThresholdSelector(wrong_negative_rate=rate).fit(proba, y)
+    selector = ThresholdSelector(wrong_negative_rate=rate, per_class=False)
+    selector.fit(proba, y)
     scores = np.sort(proba[np.arange(m), y])
     j = math.floor(rate * (m + 1))
     assert selector.threshold_ == scores[j - 1]
@@ -43,7 +44,8 @@ def test_new_exchangeable_rows_have_their_true_class_below_at_most_the_rate():
     for _ in range(200):
         proba = rng.dirichlet(np.ones(5), size=200)
         y = rng.integers(0, 5, size=200)
-        selector = ThresholdSelector(wrong_negative_rate=rate).fit(proba[:100], y[:100])
+        selector = ThresholdSelector(wrong_negative_rate=rate, per_class=False)
+        selector.fit(proba[:100], y[:100])
         new = selector.transform(proba[100:])
         rates.append(new[np.arange(100), y[100:]].mean())
     assert np.mean(rates) <= rate + 0.005
@@ -79,7 +81,7 @@ def test_only_a_calibrated_threshold_requires_fit():
 def test_calibrated_threshold_replaces_T():
     held_out = np.tile([0.6, 0.3, 0.1], (19, 1))
     held_out[0] = [0.3, 0.6, 0.1]
-    selector = ThresholdSelector(T=0.01, wrong_negative_rate=0.05)
+    selector = ThresholdSelector(T=0.01, wrong_negative_rate=0.05, per_class=False)
     selector.fit(held_out, np.zeros(19, dtype=int))
     assert selector.threshold_ == pytest.approx(0.3)
     np.testing.assert_array_equal(
@@ -160,7 +162,8 @@ def test_classifier_calibrates_at_each_epoch_on_the_held_out_rows(digits):
     probe = _HeldOutProba()
     rate = 0.1
     clf = NS3LClassifier(
-        ThresholdSelector(wrong_negative_rate=rate),
+        # Pool-wide: the history's threshold is the one applied to every class.
+        ThresholdSelector(wrong_negative_rate=rate, per_class=False),
         validation_fraction=0.25,
         max_epochs=4,
         steps_per_epoch=5,

@@ -68,6 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
+    add("per-class", "what each class's calibrated threshold bounds (#22)")
     propagation = add("propagation", "class balance of label spreading (#22)")
     propagation.add_argument(
         "sets",
@@ -116,6 +117,10 @@ def main(argv=None) -> None:
         from choose_default.mlp import mlp
 
         mlp()
+    elif args.experiment == "per-class":
+        from choose_default.per_class import per_class
+
+        per_class()
     elif args.experiment == "propagation":
         from choose_default.propagation import propagation
 

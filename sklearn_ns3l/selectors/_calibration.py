@@ -1,4 +1,4 @@
-"""Every calibration rule: a wrong-negative rate turned into a threshold.
+"""Every calibration rule: a wrong-negative rate turned into thresholds.
 
 Both calibrated selectors score held-out labelled rows by the probability of
 their true class (label spreading with the row's fold hidden,
@@ -7,14 +7,22 @@ their true class (label spreading with the row's fold hidden,
 split-conformal one (:func:`conformal_threshold`, which bounds the share of
 rows whose true class is marked) or the largest whose estimated share of
 wrong negatives stays below the target (:func:`false_discovery_threshold`).
-:func:`calibrate` chooses between them as ``LabelSpreadingSelector`` does,
-with its warnings, and measures the share it bounds at the threshold chosen.
+
+Per class (issue #22), the same two rules are applied to each class's own
+held-out rows (Mondrian calibration; Vovk et al., 2005): the threshold for
+marking class ``c`` negative is chosen so that the rows *of class c* meet the
+target, never above the pool-wide threshold; a class whose rows are too few
+to certify any threshold is never marked negative
+(:func:`class_conformal_thresholds`, :func:`class_false_discovery_thresholds`).
+:func:`calibrate` chooses among them as the selectors do, with the warnings,
+and measures the shares it bounds at the thresholds chosen.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -25,7 +33,9 @@ from .._warnings import warn_user
 from ._spreading import negative_mask
 
 __all__ = [
+    "Calibration",
     "calibrate",
+    "class_conformal_thresholds",
     "conformal_threshold",
     "false_discovery_threshold",
     "held_out_scores",
@@ -175,6 +185,94 @@ def false_discovery_threshold(held_out, codes, rate: float) -> float:
     return float(candidates[np.flatnonzero(ok)[-1]])
 
 
+def class_conformal_thresholds(
+    scores: np.ndarray,
+    codes: np.ndarray,
+    n_classes: int,
+    rate: float,
+    cap: float,
+    min_rows: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, the split-conformal threshold of its own rows, at most ``cap``.
+
+    For class ``c`` with ``m_c >= min_rows`` held-out rows, ``t_c = s^c_(j)``,
+    the ``j``-th smallest of their scores, ``j = max(1, floor(rate * (m_c +
+    1)))``: a new row *of class c* exchangeable with them has ``c`` below
+    ``t_c`` with probability at most ``j / (m_c + 1)`` (Mondrian conformal
+    prediction), which is ``rate`` once ``m_c >= 1 / rate - 1`` and
+    ``1 / (m_c + 1)`` below that. A class with fewer than ``min_rows`` rows
+    gets 0: never marked.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m,)
+        Each held-out row's probability of its true class (``inf``: never
+        marked).
+    codes : ndarray of int, shape (m,)
+        Their classes, 0 .. ``n_classes - 1``.
+    n_classes : int
+    rate : float
+        Target in (0, 1).
+    cap : float
+        The pool-wide threshold; no class's is above it.
+    min_rows : int
+        Held-out rows a class needs to be marked at all.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_classes,)
+    bounds : ndarray of shape (n_classes,)
+        ``j / (m_c + 1)`` per class; NaN for a class never marked.
+    """
+    thresholds, bounds = np.zeros(n_classes), np.full(n_classes, np.nan)
+    for c in range(n_classes):
+        own = scores[codes == c]
+        if len(own) < max(min_rows, 1):
+            continue
+        j = max(1, math.floor(rate * (len(own) + 1)))
+        thresholds[c] = min(cap, float(np.partition(own, j - 1)[j - 1]))
+        bounds[c] = j / (len(own) + 1)
+    return thresholds, bounds
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What :func:`calibrate` chose, and what it estimates at that choice.
+
+    Attributes
+    ----------
+    threshold : float
+        The pool-wide threshold: ``T``, or calibrated over all held-out rows.
+    thresholds : ndarray of shape (n_classes,)
+        The threshold applied to each class's column: ``threshold`` for
+        every class, or, per class, at most it.
+    estimate : float
+        The share the calibration bounds, over all held-out rows, at
+        ``thresholds``; NaN where undefined (nothing marked, no held-out rows).
+    class_wrong_rates : ndarray of shape (n_classes,)
+        For each class, the share of its held-out rows whose class is below
+        its threshold (marked negative); NaN without held-out rows of it.
+    class_bounds : ndarray of shape (n_classes,)
+        The finite-sample bound on that share for new rows of the class
+        (:func:`class_conformal_thresholds`); NaN where the class is never
+        marked or no per-class calibration was made.
+    class_rows : ndarray of int, shape (n_classes,)
+        Held-out rows of each class.
+    """
+
+    threshold: float
+    thresholds: np.ndarray
+    estimate: float
+    class_wrong_rates: np.ndarray
+    class_bounds: np.ndarray
+    class_rows: np.ndarray
+
+
+def _shares(wrong: np.ndarray, total: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, wrong / np.maximum(total, 1), np.nan)
+
+
 def calibrate(
     scores: np.ndarray,
     held_out: np.ndarray,
@@ -184,8 +282,12 @@ def calibrate(
     calibration: str,
     T: float,
     n_folds: int,
-) -> tuple[float, float]:
-    """The threshold of ``LabelSpreadingSelector``, and its estimated wrong share.
+    n_classes: int,
+    per_class: bool = False,
+    min_class_rows: int = 1,
+    classes=None,
+) -> Calibration:
+    """The thresholds of ``LabelSpreadingSelector``, and their estimated wrong shares.
 
     Parameters
     ----------
@@ -203,17 +305,23 @@ def calibrate(
         The fixed threshold.
     n_folds : int
         Folds the held-out scores came from; 0 when none could be held out.
+    n_classes : int
+    per_class : bool, default=False
+        Also bound, for each class, the share of its rows whose class is
+        marked (:func:`class_conformal_thresholds`), below the pool-wide
+        threshold.
+    min_class_rows : int, default=1
+        Held-out rows a class needs to be marked at all, with ``per_class``.
+    classes : array-like of shape (n_classes,) or None
+        The class labels, to name in the warning.
 
     Returns
     -------
-    threshold : float
-        0.0 (no negatives), with a ``UserWarning``, when calibration finds no
-        threshold.
-    estimate : float
-        The share ``calibration`` names at ``threshold``, measured on the
-        held-out rows: for ``"negatives"`` the plain share (without the
-        ``+ 1`` of the choice), NaN when nothing is marked; NaN without
-        held-out rows.
+    Calibration
+        0 thresholds (no negatives) come with a ``UserWarning``: pool-wide
+        when calibration finds no threshold, per class naming the classes
+        never marked. The estimates for ``"negatives"`` are the plain share
+        (without the ``+ 1`` of the choice).
     """
     if rate is None:
         threshold = float(T)
@@ -235,10 +343,44 @@ def calibrate(
                 f"estimate needs at least {math.ceil(1 / rate)} held-out "
                 "negatives); no class is marked negative."
             )
+    thresholds = np.full(n_classes, threshold)
+    class_rows = np.bincount(codes, minlength=n_classes)
+    bounds = np.full(n_classes, np.nan)
+    if rate is not None and per_class and threshold > 0:
+        thresholds, bounds = class_conformal_thresholds(
+            scores, codes, n_classes, rate, threshold, min_class_rows
+        )
+        _warn_per_class(bounds, class_rows, min_class_rows, classes)
     if len(scores) == 0:
-        return threshold, float("nan")
+        nan = np.full(n_classes, np.nan)
+        return Calibration(threshold, thresholds, float("nan"), nan, bounds, class_rows)
+    below = scores < thresholds[codes]
+    class_wrong_rates = _shares(np.bincount(codes, below, n_classes), class_rows)
     if calibration == "rows":
-        return threshold, share_below(scores, threshold)
-    marked = negative_mask(held_out, threshold)
-    wrong = marked[np.arange(len(held_out)), codes].sum()
-    return threshold, float(wrong / marked.sum()) if marked.any() else float("nan")
+        estimate = float(below.mean())
+    else:
+        marked = negative_mask(held_out, thresholds)
+        wrong = marked[np.arange(len(codes)), codes].sum()
+        estimate = float(wrong / marked.sum()) if marked.any() else float("nan")
+    return Calibration(
+        threshold, thresholds, estimate, class_wrong_rates, bounds, class_rows
+    )
+
+
+def _warn_per_class(bounds, class_rows, min_rows, classes) -> None:
+    """One warning naming the classes per-class calibration never marks."""
+    never = np.flatnonzero(np.isnan(bounds))
+    if not len(never):
+        return
+    names = never.tolist() if classes is None else np.asarray(classes)[never].tolist()
+    listed = ", ".join(
+        f"{name!r} ({n} row{'s' if n != 1 else ''})"
+        for name, n in zip(names, class_rows[never], strict=True)
+    )
+    warn_user(
+        f"per_class calibration: class{'es' if len(never) > 1 else ''} {listed} "
+        f"{'have' if len(never) > 1 else 'has'} fewer than min_class_rows="
+        f"{min_rows} held-out labelled rows to calibrate on and "
+        f"{'are' if len(never) > 1 else 'is'} never marked negative. Label "
+        "more rows of them, or lower min_class_rows."
+    )

@@ -48,7 +48,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
     The threshold is ``T``, or, with ``wrong_negative_rate``, the largest one
     under which the share of wrong negative labels (a row's true class
     marked) stays below that target, calibrated by cross-fitting on the
-    labelled rows (see Notes).
+    labelled rows; by default for each class separately, so that the rows
+    of a rare class meet the target too (see Notes).
 
     Inside :class:`~sklearn_ns3l.NS3LClassifier` the graph is built once per
     fit over the labelled and unlabelled rows together
@@ -86,6 +87,21 @@ class LabelSpreadingSelector(BaseStaticSelector):
         the supervised network on every one, and drops the few confident but
         wrong negatives that a poor graph (g241c, g241n, BCI) passes under
         the rows' bound (``docs/results.md``, "What the calibration bounds").
+    per_class : bool, default=True
+        Also bound each class's own rows (Mondrian calibration, see Notes):
+        the threshold for marking class ``c`` negative, at most the
+        pool-wide one, is chosen on the held-out rows of class ``c`` so that
+        at most ``wrong_negative_rate`` of the rows of ``c`` have ``c``
+        marked, whatever the share of ``c`` in the pool; a class with fewer
+        than ``min_class_rows`` held-out rows is never marked negative, with
+        a warning naming it. False: the pool-wide bound only (the default
+        before issue #22), under which a rare class's rows can have their
+        class marked far above the target while the pool-wide share meets
+        it. Ignored without ``wrong_negative_rate``.
+    min_class_rows : int, default=5
+        Held-out labelled rows a class needs, with ``per_class``, to be
+        marked negative at all. Chosen on development splits of long-tailed
+        digits (``python benchmarks/choose_default per-class``).
     class_balance : {None, "mass", "balanced", "align"}, default=None
         Keeps the large classes from drowning the small ones (label
         spreading gives the majority class to rows between classes;
@@ -151,15 +167,31 @@ class LabelSpreadingSelector(BaseStaticSelector):
         The neighbour lists as a connectivity matrix, ``n_neighbors`` ones
         per row (fewer where an approximate index found fewer).
     threshold_ : float
-        The threshold applied: ``T``, or the calibrated one.
+        The pool-wide threshold: ``T``, or the one calibrated over all
+        held-out rows.
+    thresholds_ : ndarray of shape (n_classes,)
+        The threshold applied to each class (column): ``threshold_``, or with
+        ``per_class`` the class's own, at most ``threshold_``; 0 for a class
+        never marked negative.
     estimated_wrong_negative_rate_ : float
         The share ``calibration`` names, measured on the labelled rows, each
-        spread with its fold's labels hidden, at ``threshold_`` (for a fixed
+        spread with its fold's labels hidden, at ``thresholds_`` (for a fixed
         ``T`` too): with ``"negatives"`` the fraction of their negative labels
         that are their true class (the plain share, without the ``+ 1`` of
         the choice; NaN when none is marked), with ``"rows"`` the fraction of
-        rows whose true class is below ``threshold_``. NaN when a class has a
+        rows whose true class is below its threshold. NaN when a class has a
         single labelled row.
+    class_wrong_rates_ : ndarray of shape (n_classes,)
+        For each class, the share of its held-out rows whose class is below
+        its threshold (marked negative); NaN where none could be held out.
+    class_rate_bounds_ : ndarray of shape (n_classes,)
+        With ``per_class``: the bound on that share for new rows of the
+        class, ``j / (m + 1)`` over its ``m`` held-out rows (``=
+        wrong_negative_rate`` once ``m >= 1 / wrong_negative_rate - 1``,
+        ``1 / (m + 1)`` below); NaN for a class never marked, and without
+        ``per_class``.
+    class_calibration_rows_ : ndarray of int, shape (n_classes,)
+        Held-out labelled rows of each class (0 when none could be held out).
     n_neighbors_ : int
         Neighbours per row of the graph: ``n_neighbors``, or the number of
         rows where ``pool_negatives`` (inside ``NS3LClassifier``) met fewer
@@ -199,6 +231,26 @@ class LabelSpreadingSelector(BaseStaticSelector):
     labelled rows) the threshold is 0, so no negatives, with a warning. The
     unlabelled rows are spread with all the labels, so they are, if
     anything, better placed than the held-out rows.
+    **Per class** (``per_class=True``, the default; Mondrian conformal
+    prediction, Vovk, Gammerman and Shafer, 2005). The pool-wide rule lets a
+    class holding under ``a`` of the rows be marked negative on all of them.
+    So column ``c`` gets its own threshold ``t_c = min(threshold_, s^c_(j))``
+    over the ``m_c`` held-out scores of class ``c``, ``j = max(1, floor(a *
+    (m_c + 1)))``: a new row of class ``c`` exchangeable with them has ``c``
+    marked with probability at most ``j / (m_c + 1)``, which is ``a`` once
+    ``m_c >= 1 / a - 1`` (19 at 5 %) and ``1 / (m_c + 1)`` for fewer rows
+    (``class_rate_bounds_``); a class with fewer than ``min_class_rows``
+    held-out rows is never marked. Bounding each class's rows, rather than
+    the share of wrong negatives among those given to its rows, is what
+    protects its recall: a row whose class is marked while most others are
+    is pushed to a wrong class however many right negatives it also has;
+    and the negatives' share per class couples the classes (a class can only
+    certify negatives if the others are marked on its rows), which on
+    long-tailed digits left no negatives at all (``python benchmarks/
+    choose_default per-class``). *What a user can check*:
+    ``class_wrong_rates_`` and ``class_rate_bounds_``, and
+    :func:`~sklearn_ns3l.negative_label_quality`'s ``class_wrong_rate``,
+    the same share measured on rows whose classes are known.
     **Transform.** :meth:`transform` of new rows is scikit-learn's inductive
     rule: the mean of the spread distributions of each row's ``n_neighbors``
     nearest fitted rows, thresholded; its mask for the fitted rows
@@ -246,6 +298,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
         "T": [Interval(Real, 0, 1, closed="right")],
         "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
         "calibration": [StrOptions({"negatives", "rows"})],
+        "per_class": ["boolean"],
+        "min_class_rows": [Interval(Integral, 1, None, closed="left")],
         "class_balance": [None, StrOptions({"mass", "balanced", "align"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -275,6 +329,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
         T: float = 0.01,
         wrong_negative_rate: float | None = 0.05,
         calibration: str = "negatives",
+        per_class: bool = True,
+        min_class_rows: int = 5,
         class_balance: str | None = None,
         max_iter: int = 30,
         tol: float = 1e-3,
@@ -290,6 +346,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
         self.T = T
         self.wrong_negative_rate = wrong_negative_rate
         self.calibration = calibration
+        self.per_class = per_class
+        self.min_class_rows = min_class_rows
         self.class_balance = class_balance
         self.max_iter = max_iter
         self.tol = tol
@@ -390,7 +448,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         for column in neighbours.T:
             found = column >= 0
             proba[found] += self.label_distributions_[column[found]]
-        return negative_mask(normalise_rows(proba), self.threshold_)
+        return negative_mask(normalise_rows(proba), self.thresholds_)
 
     def _validate_transform_input(self, X):
         check_is_fitted(self)
@@ -446,7 +504,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         )
         # The held-out rows are the labelled ones, in order (none if no folds).
         held_codes = codes[codes >= 0] if len(held_out) else codes[:0]
-        self.threshold_, self.estimated_wrong_negative_rate_ = calibrate(
+        chosen = calibrate(
             scores,
             held_out,
             held_codes,
@@ -454,11 +512,20 @@ class LabelSpreadingSelector(BaseStaticSelector):
             calibration=self.calibration,
             T=self.T,
             n_folds=self.n_folds_,
+            n_classes=n_classes,
+            per_class=self.per_class,
+            min_class_rows=self.min_class_rows,
+            classes=self.classes_,
         )
+        self.threshold_, self.thresholds_ = chosen.threshold, chosen.thresholds
+        self.estimated_wrong_negative_rate_ = chosen.estimate
+        self.class_wrong_rates_ = chosen.class_wrong_rates
+        self.class_rate_bounds_ = chosen.class_bounds
+        self.class_calibration_rows_ = chosen.class_rows
         self.label_distributions_, self.n_iter_ = self._spread(
             S, codes, n_classes, warn=True
         )
-        self.negatives_ = negative_mask(self.label_distributions_, self.threshold_)
+        self.negatives_ = negative_mask(self.label_distributions_, self.thresholds_)
 
     def _spread(self, S, codes, n_classes, *, warn=False):
         return spread_labels(

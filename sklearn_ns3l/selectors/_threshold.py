@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 
+import numpy as np
+import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from ._base import _FLOATS, BaseProbabilitySelector
-from ._calibration import conformal_threshold, share_below, true_class_scores
+from ._calibration import calibrate, true_class_scores
 
 __all__ = ["ThresholdSelector"]
 
@@ -25,7 +27,8 @@ class ThresholdSelector(BaseProbabilitySelector):
     With ``wrong_negative_rate`` the threshold is not ``T`` but calibrated on
     labelled rows the network does not train on: :meth:`fit` takes their
     probabilities and true classes and sets ``threshold_`` so that at most
-    that share of such rows would have their true class marked negative.
+    that share of such rows would have their true class marked negative,
+    by default for each class on its own rows (``per_class``).
     Inside the classifier this needs ``validation_fraction``; the threshold
     is calibrated again at the start of every epoch, on the held-out rows'
     probabilities under the current network. The guarantee is for those
@@ -43,14 +46,37 @@ class ThresholdSelector(BaseProbabilitySelector):
     wrong_negative_rate : float or None, default=None
         Target rate in (0, 1) of wrong negatives (a row's true class marked
         negative). None: the fixed ``T``, the paper's method.
+    per_class : bool, default=True
+        Calibrate each class's threshold on the rows of that class (Mondrian
+        split conformal, see Notes), at most the pool-wide one, so that the
+        target holds for every class; a class with fewer than
+        ``min_class_rows`` rows in :meth:`fit` is never marked negative,
+        with a warning naming it. False: one pool-wide threshold. Ignored
+        without ``wrong_negative_rate``.
+    min_class_rows : int, default=5
+        Rows of a class :meth:`fit` needs, with ``per_class``, to mark the
+        class negative at all.
 
     Attributes
     ----------
     threshold_ : float
-        The threshold in use: ``T``, or the calibrated one. Set by :meth:`fit`.
+        The pool-wide threshold: ``T``, or the one calibrated on all the rows
+        given to :meth:`fit`. Set by :meth:`fit`.
+    thresholds_ : ndarray of shape (n_classes,)
+        The threshold applied to each class (column): ``threshold_``, or with
+        ``per_class`` the class's own, at most ``threshold_``.
     estimated_wrong_negative_rate_ : float
-        Share of the rows given to :meth:`fit` whose true class is below
-        ``threshold_``; NaN for the fixed ``T``.
+        Share of the rows given to :meth:`fit` whose true class is below its
+        threshold; NaN for the fixed ``T``.
+    class_wrong_rates_ : ndarray of shape (n_classes,)
+        The same share among the rows of each class; NaN for the fixed ``T``
+        or a class without rows.
+    class_rate_bounds_ : ndarray of shape (n_classes,)
+        With ``per_class``, the bound on that share for new rows of each
+        class (``j / (m + 1)``, see Notes); NaN for a class never marked,
+        the fixed ``T``, or without ``per_class``.
+    class_calibration_rows_ : ndarray of int, shape (n_classes,)
+        Rows of each class given to :meth:`fit`.
     n_features_in_ : int
         Number of classes (columns) of the probabilities seen in :meth:`fit`.
 
@@ -78,7 +104,13 @@ class ThresholdSelector(BaseProbabilitySelector):
     ``a``. Fewer than ``1 / a - 1`` rows give ``threshold_ = 0`` (no
     negatives), with a warning. A threshold above a row's largest probability
     marks all its classes, its true one included; the calibration counts such
-    rows as wrong.
+    rows as wrong. **Per class** (``per_class=True``), the same rule on the
+    ``m_c`` rows of each class ``c``, with ``j = max(1, floor(a * (m_c +
+    1)))``, gives ``t_c``, capped at the pool-wide threshold: a new row *of
+    class c* exchangeable with them has ``c`` below ``t_c`` with probability
+    at most ``j / (m_c + 1)`` (``a`` once ``m_c >= 1 / a - 1``), whatever the
+    share of class ``c`` in the pool (Mondrian conformal prediction, Vovk,
+    Gammerman and Shafer, 2005).
 
     References
     ----------
@@ -97,27 +129,49 @@ class ThresholdSelector(BaseProbabilitySelector):
            [False, False, False]])
 
     Calibrated on 19 held-out rows (so the smallest score of the
-    true class, 0.2, is the threshold at a 5 % target):
+    true class, 0.2, is the threshold at a 5 % target), pool-wide:
 
     >>> held_out = np.tile([[0.7, 0.2, 0.1]], (19, 1))
     >>> held_out[0] = [0.2, 0.7, 0.1]
-    >>> selector = ThresholdSelector(wrong_negative_rate=0.05)
+    >>> selector = ThresholdSelector(wrong_negative_rate=0.05, per_class=False)
     >>> selector.fit(held_out, np.zeros(19, dtype=int)).threshold_
     0.2
     >>> selector.transform(proba)
     array([[False,  True,  True],
            [False, False, False]])
+
+    Per class, classes 1 and 2 have no held-out row to calibrate on: they
+    are never marked negative (with a warning naming them).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     per_class = ThresholdSelector(wrong_negative_rate=0.05).fit(
+    ...         held_out, np.zeros(19, dtype=int))
+    >>> per_class.thresholds_
+    array([0.2, 0. , 0. ])
     """
 
     _parameter_constraints: dict = {
         **BaseProbabilitySelector._parameter_constraints,
         "T": [Interval(Real, 0, 1, closed="neither")],
         "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
+        "per_class": ["boolean"],
+        "min_class_rows": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, T: float = 0.04, *, wrong_negative_rate: float | None = None):
+    def __init__(
+        self,
+        T: float = 0.04,
+        *,
+        wrong_negative_rate: float | None = None,
+        per_class: bool = True,
+        min_class_rows: int = 5,
+    ):
         self.T = T
         self.wrong_negative_rate = wrong_negative_rate
+        self.per_class = per_class
+        self.min_class_rows = min_class_rows
 
     @property
     def _calibrates_on_held_out_rows(self) -> bool:
@@ -141,9 +195,14 @@ class ThresholdSelector(BaseProbabilitySelector):
         """
         self._validate_params()
         X = validate_data(self, X, dtype=_FLOATS)
-        self._calibrated_for = self.wrong_negative_rate
+        n_classes = X.shape[1]
+        self._calibrated_for = self._calibration_key()
         self.threshold_ = float(self.T)
+        self.thresholds_ = np.full(n_classes, self.threshold_)
         self.estimated_wrong_negative_rate_ = float("nan")
+        self.class_wrong_rates_ = np.full(n_classes, np.nan)
+        self.class_rate_bounds_ = np.full(n_classes, np.nan)
+        self.class_calibration_rows_ = np.zeros(n_classes, dtype=int)
         if self.wrong_negative_rate is None:
             return self
         if y is None:
@@ -153,8 +212,23 @@ class ThresholdSelector(BaseProbabilitySelector):
                 "(column indices of X)."
             )
         scores = true_class_scores(X, y)
-        self.threshold_ = conformal_threshold(scores, self.wrong_negative_rate)
-        self.estimated_wrong_negative_rate_ = share_below(scores, self.threshold_)
+        chosen = calibrate(
+            scores,
+            X,
+            np.asarray(y),
+            rate=self.wrong_negative_rate,
+            calibration="rows",
+            T=self.T,
+            n_folds=1,
+            n_classes=n_classes,
+            per_class=self.per_class,
+            min_class_rows=self.min_class_rows,
+        )
+        self.threshold_, self.thresholds_ = chosen.threshold, chosen.thresholds
+        self.estimated_wrong_negative_rate_ = chosen.estimate
+        self.class_wrong_rates_ = chosen.class_wrong_rates
+        self.class_rate_bounds_ = chosen.class_bounds
+        self.class_calibration_rows_ = chosen.class_rows
         return self
 
     def mask_from_proba(self, proba):
@@ -166,13 +240,22 @@ class ThresholdSelector(BaseProbabilitySelector):
             # T as it is now, whatever an earlier fit stored.
             return proba < self.T
         # A threshold fitted for another rate (or for the fixed T) is stale.
-        if getattr(self, "_calibrated_for", None) != self.wrong_negative_rate:
+        if getattr(self, "_calibrated_for", None) != self._calibration_key():
             raise NotFittedError(
-                f"ThresholdSelector(wrong_negative_rate={self.wrong_negative_rate})"
-                " has no threshold calibrated for that rate: call fit(proba, y) "
-                "with held-out rows first."
+                f"ThresholdSelector(wrong_negative_rate={self.wrong_negative_rate},"
+                f" per_class={self.per_class}, min_class_rows="
+                f"{self.min_class_rows}) has no threshold calibrated for these "
+                "settings: call fit(proba, y) with held-out rows first."
             )
-        return proba < self.threshold_
+        if isinstance(proba, torch.Tensor):
+            return proba < torch.as_tensor(
+                self.thresholds_, dtype=proba.dtype, device=proba.device
+            )
+        return proba < self.thresholds_
+
+    def _calibration_key(self) -> tuple:
+        """The parameters a calibrated threshold was fitted for."""
+        return (self.wrong_negative_rate, self.per_class, self.min_class_rows)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

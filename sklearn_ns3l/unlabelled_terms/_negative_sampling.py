@@ -23,6 +23,12 @@ class NegativeSamplingTerm(BaseUnlabelledTerm):
     selector : BaseNegativeSelector
         A selector whose :meth:`pool_negatives` already ran (the classifier
         does this before training), used as given.
+    class_weight : array-like of shape (n_classes,) or None, default=None
+        Weighs each row's term by the weight of the class it most likely is:
+        the most probable class (detached probabilities of the same forward
+        pass) among those not marked negative for it. What
+        ``NS3LClassifier(class_weight=...)`` hands it, scaled to mean 1 over
+        the labelled rows (issue #22). None: every row weighs 1.
 
     References
     ----------
@@ -47,8 +53,9 @@ class NegativeSamplingTerm(BaseUnlabelledTerm):
         "selector": [HasMethods(["pool_negatives", "batch_negatives"])],
     }
 
-    def __init__(self, selector):
+    def __init__(self, selector, class_weight=None):
         self.selector = selector
+        self.class_weight = class_weight
 
     def __call__(self, logits_u, *, X_u, module, target, generator=None):
         pool_mask = target.get("negatives")
@@ -57,5 +64,15 @@ class NegativeSamplingTerm(BaseUnlabelledTerm):
         with torch.no_grad():
             proba = torch.softmax(logits_u.detach().float(), dim=1)
             mask = self.selector.batch_negatives(proba, pool_mask)
+            weight = self._row_weights(proba, mask)
         negatives = mask.sum(dim=1, dtype=torch.float32).mean()
-        return ns3l_loss(logits_u, mask), {"negatives_per_sample": negatives}
+        loss = ns3l_loss(logits_u, mask, weight)
+        return loss, {"negatives_per_sample": negatives}
+
+    def _row_weights(self, proba, mask):
+        """``class_weight`` of each row's most probable class not marked negative."""
+        if self.class_weight is None:
+            return None
+        weights = torch.as_tensor(self.class_weight, dtype=proba.dtype)
+        likeliest = proba.masked_fill(mask, -1.0).argmax(dim=1)
+        return weights.to(proba.device)[likeliest]
