@@ -141,6 +141,10 @@ class Row:
         Shown under the table.
     dataset : Dataset or None
         The row's data set; None: the profile's.
+    measure : callable or None
+        ``measure(estimator, split, pred) -> dict``: further measurements of
+        the fitted estimator and its test predictions (balanced accuracy,
+        per-class recall, ...), kept in the run's record as ``"measures"``.
     """
 
     name: str
@@ -151,6 +155,7 @@ class Row:
     negatives: bool = False
     note: str = ""
     dataset: Dataset | None = None
+    measure: Callable | None = None
 
     @property
     def slug(self) -> str:

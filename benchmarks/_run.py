@@ -139,7 +139,9 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     skipped record (``"skipped"``: the reason) instead of a run. On a
     transductive split a graph method (``LabelSpreading``,
     ``LabelPropagation``) is scored by its ``transduction_`` of the pool,
-    the labels it fitted, rather than by predicting the pool anew.
+    the labels it fitted, rather than by predicting the pool anew. A row's
+    ``measure`` adds what it measures of the fitted estimator and its test
+    predictions as ``"measures"``.
     """
     try:
         est = row.make(ctx)
@@ -170,6 +172,9 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
     diag = diagnostics(est, split)
     if row.negatives:
         diag.update(negative_diagnostics(est, split))
+    measures = (
+        {} if row.measure is None else {"measures": row.measure(est, split, pred)}
+    )
     return {
         "row": row.name,
         "seed": ctx.seed,
@@ -184,5 +189,6 @@ def run_one(row: Row, split: Split, ctx: RunContext, bar=None) -> dict:
         "n_test": len(split.y_test),
         "estimator": described,
         "diagnostics": diag,
+        **measures,
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     }

@@ -178,7 +178,7 @@ def test_the_option_reaches_the_pool_inside_the_classifier():
     X = rng.normal(size=(120, 4)).astype(np.float32)
     X[60:] += 2.0
     y = np.full(120, -1)
-    y[:20], y[60:63] = 0, 1
+    y[:30], y[60:66] = 0, 1
     masks = {}
     for option in (None, "balanced"):
         selector = LabelSpreadingSelector(
@@ -187,5 +187,5 @@ def test_the_option_reaches_the_pool_inside_the_classifier():
         clf = NS3LClassifier(selector, max_epochs=1, precision="float32")
         masks[option] = clf.fit(X, y).pool_negatives_
         assert clf.selector_.class_balance == option
-    # The rare class (3 labels against 20) is marked negative less often.
+    # The rare class (6 labels against 30) is marked negative less often.
     assert masks["balanced"][:, 1].sum() < masks[None][:, 1].sum()

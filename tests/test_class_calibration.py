@@ -73,19 +73,37 @@ def test_a_rare_class_is_never_marked_on_its_own_rows_per_class():
     # pool-wide share within the target.
     assert pool_wide.negatives_[rare_rows, 1].mean() > 0.2
     per_class = LabelSpreadingSelector(random_state=0).fit(X, y_named)
-    held_out = per_class.class_calibration_rows_
-    assert held_out.tolist() == np.bincount(y[y >= 0]).tolist()
+    counts = np.bincount(y[y >= 0])
+    assert per_class.class_calibration_rows_.tolist() == counts.tolist()
     # 12 held-out rare rows: the smallest of their scores, bound 1 / 13.
-    assert held_out[1] == 12
+    assert counts[1] == 12
     assert per_class.class_rate_bounds_[1] == pytest.approx(1 / 13)
     assert per_class.negatives_[rare_rows, 1].mean() <= 1 / 13
     # With more rows required than it has, the rare class is never marked,
     # and the warning names it.
     strict = LabelSpreadingSelector(min_class_rows=13, random_state=0)
-    with pytest.warns(UserWarning, match=r"class 'rare' \(12 rows\) has fewer than"):
+    with pytest.warns(UserWarning, match=r"class 'rare' \(12 labelled rows\) is never"):
         strict.fit(X, y_named)
     assert strict.thresholds_[1] == 0 and not strict.negatives_[:, 1].any()
     assert np.isnan(strict.class_rate_bounds_[1])
+
+
+def test_auto_leaves_classes_labelled_in_equal_numbers_to_the_pool_wide_rule():
+    X, y = load_digits(return_X_y=True)
+    y_semi = np.full(len(y), -1)
+    for k in range(10):  # 2 labels of each class: too few to certify one
+        y_semi[np.flatnonzero(y == k)[:2]] = k
+    auto = LabelSpreadingSelector(random_state=0).fit(X / 16, y_semi)
+    pool_wide = LabelSpreadingSelector(per_class=False, random_state=0)
+    pool_wide.fit(X / 16, y_semi)
+    np.testing.assert_array_equal(auto.negatives_, pool_wide.negatives_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        every = LabelSpreadingSelector(per_class=True, random_state=0)
+        every.fit(X / 16, y_semi)
+    # Every class on its own: 2 labelled rows are too few for any of them.
+    assert auto.negatives_.any() and (every.thresholds_ == 0).all()
+    assert np.isnan(auto.class_rate_bounds_).all()
 
 
 def _long_tailed_digits(seed=0, rho=10):
@@ -104,7 +122,7 @@ def _long_tailed_digits(seed=0, rho=10):
     return X[rows] / 16, y_semi, y[rows]
 
 
-def test_every_class_that_gets_negatives_meets_the_target_on_the_pool():
+def test_every_class_that_gets_negatives_meets_its_bound_on_the_pool():
     X, y, y_true = _long_tailed_digits()
     pool = y == -1
     with warnings.catch_warnings():
@@ -134,10 +152,18 @@ def test_pool_wide_and_fixed_T_apply_one_threshold_to_every_class():
     assert (pool_wide.thresholds_ == pool_wide.threshold_).all()
     expected = negative_mask(pool_wide.label_distributions_, pool_wide.threshold_)
     np.testing.assert_array_equal(pool_wide.negatives_, expected)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # per_class is ignored at a fixed T
+    fixed = LabelSpreadingSelector(T=0.02, wrong_negative_rate=None, per_class=False)
+    assert (fixed.fit(X, y).thresholds_ == 0.02).all()
+
+
+def test_at_a_fixed_T_imbalanced_classes_too_small_are_only_left_unmarked():
+    # The network's features: no held-out rows to bound a class on.
+    X, y, _ = _long_tailed_digits()
+    counts = np.bincount(y[y >= 0])
+    with pytest.warns(UserWarning, match="never marked negative"):
         fixed = LabelSpreadingSelector(T=0.02, wrong_negative_rate=None).fit(X, y)
-    assert (fixed.thresholds_ == 0.02).all()
+    np.testing.assert_array_equal(fixed.thresholds_, np.where(counts < 5, 0, 0.02))
+    assert np.isnan(fixed.class_rate_bounds_).all()
 
 
 def test_transform_applies_each_classes_threshold():
@@ -178,7 +204,7 @@ def test_threshold_rule_per_class_bounds_each_classes_new_rows():
 def test_threshold_rule_per_class_masks_tensors_like_arrays():
     rng = np.random.default_rng(0)
     held_out = rng.dirichlet(np.ones(3), size=200)
-    selector = ThresholdSelector(wrong_negative_rate=0.2)
+    selector = ThresholdSelector(wrong_negative_rate=0.2, per_class=True)
     selector.fit(held_out, held_out.argmax(axis=1))
     assert len(np.unique(selector.thresholds_)) > 1  # really per class
     proba = rng.dirichlet(np.ones(3), size=50)

@@ -17,7 +17,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``mlp``: the supervised twin's network on feature vectors against
   labelled-only linear models (``mlp.py``, issue #23).
 - ``per-class``: what each class's calibrated threshold bounds, on
-  long-tailed and balanced development splits (``per_class.py``, issue #22).
+  long-tailed and balanced development splits (``per_class.py``, issue #22);
+- ``class-weight``: ``class_weight`` in the NS3L term too (``per_class.py``).
 - ``propagation``: label spreading's class balance on long-tailed digits
   (``propagation.py``, issue #22).
 
@@ -39,6 +40,7 @@ root does the same)::
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
     python benchmarks/choose_default per-class
+    python benchmarks/choose_default class-weight
     python benchmarks/choose_default propagation rho10 rho100 digits breast_cancer
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:

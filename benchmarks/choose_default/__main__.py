@@ -69,6 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
     add("per-class", "what each class's calibrated threshold bounds (#22)")
+    add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
     propagation = add("propagation", "class balance of label spreading (#22)")
     propagation.add_argument(
         "sets",
@@ -121,6 +122,10 @@ def main(argv=None) -> None:
         from choose_default.per_class import per_class
 
         per_class()
+    elif args.experiment == "class-weight":
+        from choose_default.per_class import class_weight
+
+        class_weight()
     elif args.experiment == "propagation":
         from choose_default.propagation import propagation
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chisquare
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
@@ -32,7 +33,13 @@ from sklearn.utils.validation import check_array
 from .._warnings import warn_user
 from ._spreading import negative_mask
 
+#: ``per_class="auto"`` calibrates each class on its own rows when a
+#: chi-square test of equal proportions on the labelled counts has a p-value
+#: below this (issue #22).
+IMBALANCE_P_VALUE = 0.05
+
 __all__ = [
+    "IMBALANCE_P_VALUE",
     "Calibration",
     "calibrate",
     "class_conformal_thresholds",
@@ -283,9 +290,10 @@ def calibrate(
     T: float,
     n_folds: int,
     n_classes: int,
-    per_class: bool = False,
+    per_class: bool | str = False,
     min_class_rows: int = 1,
     classes=None,
+    class_counts=None,
 ) -> Calibration:
     """The thresholds of ``LabelSpreadingSelector``, and their estimated wrong shares.
 
@@ -306,14 +314,19 @@ def calibrate(
     n_folds : int
         Folds the held-out scores came from; 0 when none could be held out.
     n_classes : int
-    per_class : bool, default=False
-        Also bound, for each class, the share of its rows whose class is
-        marked (:func:`class_conformal_thresholds`), below the pool-wide
-        threshold.
+    per_class : bool or "auto", default=False
+        Also bound, for each class, the share of its own held-out rows whose
+        class is marked (:func:`class_conformal_thresholds`), below the
+        pool-wide threshold; with a fixed ``T``, only leave classes of fewer
+        than ``min_class_rows`` labelled rows unmarked. ``"auto"``: where the
+        labelled classes are imbalanced (:func:`_per_class_applies`).
     min_class_rows : int, default=1
         Held-out rows a class needs to be marked at all, with ``per_class``.
     classes : array-like of shape (n_classes,) or None
         The class labels, to name in the warning.
+    class_counts : array-like of int, shape (n_classes,) or None
+        Labelled rows of each class (None: the held-out rows' counts); what
+        ``"auto"`` and ``min_class_rows`` read, also when none was held out.
 
     Returns
     -------
@@ -345,12 +358,19 @@ def calibrate(
             )
     thresholds = np.full(n_classes, threshold)
     class_rows = np.bincount(codes, minlength=n_classes)
+    counts = class_rows if class_counts is None else np.asarray(class_counts)
     bounds = np.full(n_classes, np.nan)
-    if rate is not None and per_class and threshold > 0:
-        thresholds, bounds = class_conformal_thresholds(
-            scores, codes, n_classes, rate, threshold, min_class_rows
-        )
-        _warn_per_class(bounds, class_rows, min_class_rows, classes)
+    if _per_class_applies(per_class, counts) and threshold > 0:
+        if rate is None:
+            # A fixed T (e.g. on the network's features, where the labelled
+            # rows cannot be held out fairly): nothing to bound a class on,
+            # so too small a class is only protected.
+            thresholds[counts < min_class_rows] = 0.0
+        else:
+            thresholds, bounds = class_conformal_thresholds(
+                scores, codes, n_classes, rate, threshold, min_class_rows
+            )
+        _warn_per_class(thresholds, counts, min_class_rows, classes)
     if len(scores) == 0:
         nan = np.full(n_classes, np.nan)
         return Calibration(threshold, thresholds, float("nan"), nan, bounds, class_rows)
@@ -367,20 +387,40 @@ def calibrate(
     )
 
 
-def _warn_per_class(bounds, class_rows, min_rows, classes) -> None:
+def _per_class_applies(per_class, counts: np.ndarray) -> bool:
+    """``per_class``, or with ``"auto"`` whether the labelled classes are imbalanced.
+
+    Imbalanced: a chi-square test rejects equal class proportions in the
+    labelled counts at the :data:`IMBALANCE_P_VALUE` level. Classes labelled
+    in equal numbers, or in counts that equal proportions explain (e.g. 100
+    labels drawn at random from 6 balanced classes), weigh alike in the
+    pool-wide calibration, where the per-class one would only cost
+    negatives (on digits at 2 labels per class, all of them).
+    """
+    if per_class != "auto":
+        return bool(per_class)
+    counts = np.asarray(counts, dtype=float)
+    if len(counts) < 2 or counts.sum() == 0:
+        return False
+    return bool(chisquare(counts).pvalue < IMBALANCE_P_VALUE)
+
+
+def _warn_per_class(thresholds, counts, min_rows, classes) -> None:
     """One warning naming the classes per-class calibration never marks."""
-    never = np.flatnonzero(np.isnan(bounds))
+    never = np.flatnonzero(thresholds == 0)
     if not len(never):
         return
     names = never.tolist() if classes is None else np.asarray(classes)[never].tolist()
     listed = ", ".join(
-        f"{name!r} ({n} row{'s' if n != 1 else ''})"
-        for name, n in zip(names, class_rows[never], strict=True)
+        f"{name!r} ({n} labelled row{'s' if n != 1 else ''})"
+        for name, n in zip(names, counts[never], strict=True)
     )
+    plural = len(never) > 1
     warn_user(
-        f"per_class calibration: class{'es' if len(never) > 1 else ''} {listed} "
-        f"{'have' if len(never) > 1 else 'has'} fewer than min_class_rows="
-        f"{min_rows} held-out labelled rows to calibrate on and "
-        f"{'are' if len(never) > 1 else 'is'} never marked negative. Label "
-        "more rows of them, or lower min_class_rows."
+        f"per_class calibration: class{'es' if plural else ''} {listed} "
+        f"{'are' if plural else 'is'} never marked negative: fewer than "
+        f"min_class_rows={min_rows} labelled rows, or too few for the target "
+        "to be certified on them. Label more rows of "
+        f"{'them' if plural else 'it'} to let the NS3L term use "
+        f"{'them' if plural else 'it'}."
     )

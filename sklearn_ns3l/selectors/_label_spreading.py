@@ -87,21 +87,28 @@ class LabelSpreadingSelector(BaseStaticSelector):
         the supervised network on every one, and drops the few confident but
         wrong negatives that a poor graph (g241c, g241n, BCI) passes under
         the rows' bound (``docs/results.md``, "What the calibration bounds").
-    per_class : bool, default=True
+    per_class : bool or "auto", default="auto"
         Also bound each class's own rows (Mondrian calibration, see Notes):
         the threshold for marking class ``c`` negative, at most the
         pool-wide one, is chosen on the held-out rows of class ``c`` so that
         at most ``wrong_negative_rate`` of the rows of ``c`` have ``c``
-        marked, whatever the share of ``c`` in the pool; a class with fewer
-        than ``min_class_rows`` held-out rows is never marked negative, with
-        a warning naming it. False: the pool-wide bound only (the default
-        before issue #22), under which a rare class's rows can have their
-        class marked far above the target while the pool-wide share meets
-        it. Ignored without ``wrong_negative_rate``.
+        marked (``1 / (m + 1)`` for a class of ``m`` rows below ``1 /
+        wrong_negative_rate - 1``), whatever the share of ``c`` in the pool;
+        a class with fewer than ``min_class_rows`` labelled rows is never
+        marked negative, with a warning naming it. With a fixed ``T`` (no
+        calibration, as on the network's features) only that last rule
+        applies. ``"auto"``: only where the labelled classes are imbalanced,
+        that is where a chi-square test rejects equal proportions in their
+        counts (p < 0.05): classes labelled in equal numbers, or in counts
+        that equal proportions explain, weigh alike in the pool-wide
+        calibration, and there the per-class bound only costs negatives (on
+        digits at 2 labels per class, all of them). False: the pool-wide
+        bound only (the default before issue #22), under which a rare
+        class's rows can have their class marked far above the target while
+        the pool-wide share meets it.
     min_class_rows : int, default=5
-        Held-out labelled rows a class needs, with ``per_class``, to be
-        marked negative at all. Chosen on development splits of long-tailed
-        digits (``python benchmarks/choose_default per-class``).
+        Labelled rows a class needs, where ``per_class`` applies, to be
+        marked negative at all.
     class_balance : {None, "mass", "balanced", "align"}, default=None
         Keeps the large classes from drowning the small ones (label
         spreading gives the majority class to rows between classes;
@@ -191,11 +198,11 @@ class LabelSpreadingSelector(BaseStaticSelector):
         For each class, the share of its held-out rows whose class is below
         its threshold (marked negative); NaN where none could be held out.
     class_rate_bounds_ : ndarray of shape (n_classes,)
-        With ``per_class``: the bound on that share for new rows of the
-        class, ``j / (m + 1)`` over its ``m`` held-out rows (``=
-        wrong_negative_rate`` once ``m >= 1 / wrong_negative_rate - 1``,
-        ``1 / (m + 1)`` below); NaN for a class never marked, and without
-        ``per_class``.
+        Where the per-class calibration applied: the bound on that share for
+        new rows of the class, ``j / (m + 1)`` over its ``m`` held-out rows
+        (``= wrong_negative_rate`` once ``m >= 1 / wrong_negative_rate -
+        1``, ``1 / (m + 1)`` below); NaN for a class never marked, and where
+        it did not apply.
     class_calibration_rows_ : ndarray of int, shape (n_classes,)
         Held-out labelled rows of each class (0 when none could be held out).
     n_neighbors_ : int
@@ -237,23 +244,21 @@ class LabelSpreadingSelector(BaseStaticSelector):
     labelled rows) the threshold is 0, so no negatives, with a warning. The
     unlabelled rows are spread with all the labels, so they are, if
     anything, better placed than the held-out rows.
-    **Per class** (``per_class=True``, the default; Mondrian conformal
-    prediction, Vovk, Gammerman and Shafer, 2005). The pool-wide rule lets a
-    class holding under ``a`` of the rows be marked negative on all of them.
-    So column ``c`` gets its own threshold ``t_c = min(threshold_, s^c_(j))``
-    over the ``m_c`` held-out scores of class ``c``, ``j = max(1, floor(a *
-    (m_c + 1)))``: a new row of class ``c`` exchangeable with them has ``c``
-    marked with probability at most ``j / (m_c + 1)``, which is ``a`` once
-    ``m_c >= 1 / a - 1`` (19 at 5 %) and ``1 / (m_c + 1)`` for fewer rows
-    (``class_rate_bounds_``); a class with fewer than ``min_class_rows``
-    held-out rows is never marked. Bounding each class's rows, rather than
-    the share of wrong negatives among those given to its rows, is what
-    protects its recall: a row whose class is marked while most others are
-    is pushed to a wrong class however many right negatives it also has;
-    and the negatives' share per class couples the classes (a class can only
-    certify negatives if the others are marked on its rows), which on
-    long-tailed digits left no negatives at all (``python benchmarks/
-    choose_default per-class``). *What a user can check*:
+    **Per class** (Mondrian conformal prediction, Vovk, Gammerman and
+    Shafer, 2005; by default where the labelled classes are imbalanced). The
+    pool-wide rule lets a class holding under ``a`` of the rows be marked
+    negative on all of them. So column ``c`` gets its own threshold ``t_c =
+    min(threshold_, s^c_(j))`` over the ``m_c`` held-out scores of class
+    ``c``, ``j = max(1, floor(a * (m_c + 1)))``: a new row of class ``c``
+    exchangeable with them has ``c`` marked with probability at most ``j /
+    (m_c + 1)``, which is ``a`` once ``m_c >= 1 / a - 1`` (19 at 5 %) and
+    ``1 / (m_c + 1)`` for fewer rows (``class_rate_bounds_``); a class with
+    fewer than ``min_class_rows`` labelled rows is never marked. Bounding
+    each class's rows, rather than the share of wrong negatives among those
+    given to its rows, is what protects its recall: a row whose class is
+    marked while most others are is pushed to a wrong class however many
+    right negatives it also has (``python benchmarks/choose_default
+    per-class`` measures both). *What a user can check*:
     ``class_wrong_rates_`` and ``class_rate_bounds_``, and
     :func:`~sklearn_ns3l.negative_label_quality`'s ``class_wrong_rate``,
     the same share measured on rows whose classes are known.
@@ -304,7 +309,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         "T": [Interval(Real, 0, 1, closed="right")],
         "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
         "calibration": [StrOptions({"negatives", "rows"})],
-        "per_class": ["boolean"],
+        "per_class": ["boolean", StrOptions({"auto"})],
         "min_class_rows": [Interval(Integral, 1, None, closed="left")],
         "class_balance": [None, StrOptions({"mass", "balanced", "align"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -335,7 +340,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         T: float = 0.01,
         wrong_negative_rate: float | None = 0.05,
         calibration: str = "negatives",
-        per_class: bool = True,
+        per_class: bool | str = "auto",
         min_class_rows: int = 5,
         class_balance: str | None = None,
         max_iter: int = 30,
@@ -522,6 +527,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
             per_class=self.per_class,
             min_class_rows=self.min_class_rows,
             classes=self.classes_,
+            class_counts=counts,
         )
         self.threshold_, self.thresholds_ = chosen.threshold, chosen.thresholds
         self.estimated_wrong_negative_rate_ = chosen.estimate

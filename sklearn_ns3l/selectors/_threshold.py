@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._base import _FLOATS, BaseProbabilitySelector
@@ -46,16 +46,18 @@ class ThresholdSelector(BaseProbabilitySelector):
     wrong_negative_rate : float or None, default=None
         Target rate in (0, 1) of wrong negatives (a row's true class marked
         negative). None: the fixed ``T``, the paper's method.
-    per_class : bool, default=True
+    per_class : bool or "auto", default="auto"
         Calibrate each class's threshold on the rows of that class (Mondrian
         split conformal, see Notes), at most the pool-wide one, so that the
         target holds for every class; a class with fewer than
         ``min_class_rows`` rows in :meth:`fit` is never marked negative,
-        with a warning naming it. False: one pool-wide threshold. Ignored
-        without ``wrong_negative_rate``.
+        with a warning naming it. ``"auto"``: only where the classes of the
+        rows in :meth:`fit` are imbalanced (a chi-square test rejects equal
+        proportions, p < 0.05). False: one pool-wide threshold. Ignored without
+        ``wrong_negative_rate``.
     min_class_rows : int, default=5
-        Rows of a class :meth:`fit` needs, with ``per_class``, to mark the
-        class negative at all.
+        Rows of a class :meth:`fit` needs, where ``per_class`` applies, to
+        mark the class negative at all.
 
     Attributes
     ----------
@@ -156,7 +158,7 @@ class ThresholdSelector(BaseProbabilitySelector):
         **BaseProbabilitySelector._parameter_constraints,
         "T": [Interval(Real, 0, 1, closed="neither")],
         "wrong_negative_rate": [None, Interval(Real, 0, 1, closed="neither")],
-        "per_class": ["boolean"],
+        "per_class": ["boolean", StrOptions({"auto"})],
         "min_class_rows": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -165,7 +167,7 @@ class ThresholdSelector(BaseProbabilitySelector):
         T: float = 0.04,
         *,
         wrong_negative_rate: float | None = None,
-        per_class: bool = True,
+        per_class: bool | str = "auto",
         min_class_rows: int = 5,
     ):
         self.T = T
