@@ -20,7 +20,9 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
   long-tailed and balanced development splits (``per_class.py``, issue #22);
 - ``class-weight``: ``class_weight`` in the NS3L term too (``per_class.py``);
 - ``per-class-images``: small imbalanced classes left unmarked on the
-  network's features (``per_class.py``).
+  network's features (``per_class.py``);
+- ``propagation``: label spreading's class balance on long-tailed digits
+  (``propagation.py``, issue #22).
 
 Usage (``--help`` lists the sub-commands, ``<sub-command> --help`` its
 arguments; ``python -m benchmarks.choose_default ...`` from the repository
@@ -42,6 +44,7 @@ root does the same)::
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight
     python benchmarks/choose_default per-class-images
+    python benchmarks/choose_default propagation rho10 rho100 digits breast_cancer
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:
 ``$NS3L_FASHION_MNIST``, else ``<repo>/../shared/data/fashion_mnist.npz``,

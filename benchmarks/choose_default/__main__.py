@@ -71,6 +71,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("per-class", "what each class's calibrated threshold bounds (#22)")
     add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
     add("per-class-images", "small imbalanced classes on the network's features (#22)")
+    propagation = add("propagation", "class balance of label spreading (#22)")
+    propagation.add_argument(
+        "sets",
+        nargs="+",
+        choices=("rho10", "rho100", "digits", "breast_cancer"),
+        help="long-tailed digits (rho = 10, 100), balanced digits, breast cancer",
+    )
+    propagation.add_argument(
+        "--selector-only", action="store_true", help="skip the classifiers"
+    )
     return p.parse_args(argv)
 
 
@@ -121,6 +131,10 @@ def main(argv=None) -> None:
         from choose_default.per_class import images
 
         images()
+    elif args.experiment == "propagation":
+        from choose_default.propagation import propagation
+
+        propagation(args.sets, args.selector_only)
     else:
         from choose_default.pseudo_labels import pseudo_labels
 

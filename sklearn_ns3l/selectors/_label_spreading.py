@@ -109,6 +109,27 @@ class LabelSpreadingSelector(BaseStaticSelector):
     min_class_rows : int, default=5
         Labelled rows a class needs, where ``per_class`` applies, to be
         marked negative at all.
+    class_balance : {None, "mass", "balanced", "align"}, default=None
+        Keeps the large classes from drowning the small ones (label
+        spreading gives the majority class to rows between classes;
+        scikit-learn#7276). None: the plain spreading. ``"balanced"``: a
+        class-balanced start, each labelled row's one-hot label divided by
+        its class's labelled count, so every class starts with the same
+        mass (scikit-learn's ``class_weight="balanced"`` weights).
+        ``"mass"``: class mass normalisation (Zhu et al., 2003), each class's
+        column of the converged ``F`` scaled so the columns' masses over the
+        unlabelled rows follow the labelled class proportions, then the rows
+        normalised. ``"align"``: distribution alignment (ReMixMatch, DARP),
+        the row-normalised ``F``'s columns rescaled, with the rows
+        renormalised, until the mean distribution of the unlabelled rows is
+        the labelled class proportions. The calibration's held-out
+        spreadings use the same option, so the threshold stays calibrated.
+        None stays the default: on development splits of long-tailed digits
+        (rho = 10 and 100), the balanced digits and breast cancer, with the
+        per-class calibration, no option raised NS3L's balanced accuracy
+        beyond the seeds' spread, although ``"balanced"`` labels the pool
+        better by itself (``python benchmarks/choose_default propagation``,
+        ``docs/results/choose_default_propagation.txt``).
     max_iter : int, default=30
         Most iterations of the spreading.
     tol : float, default=1e-3
@@ -252,6 +273,15 @@ class LabelSpreadingSelector(BaseStaticSelector):
     D. Zhou, O. Bousquet, T. N. Lal, J. Weston and B. Schölkopf, "Learning
     with Local and Global Consistency", NIPS 2004.
 
+    X. Zhu, Z. Ghahramani and J. Lafferty, "Semi-Supervised Learning Using
+    Gaussian Fields and Harmonic Functions", ICML 2003 (class mass
+    normalisation).
+
+    D. Berthelot et al., "ReMixMatch: Semi-Supervised Learning with
+    Distribution Alignment and Augmentation Anchoring", ICLR 2020; J. Kim et
+    al., "Distribution Aligning Refinery of Pseudo-label for Imbalanced
+    Semi-supervised Learning" (DARP), NeurIPS 2020 (distribution alignment).
+
     Examples
     --------
     >>> import numpy as np
@@ -281,6 +311,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         "calibration": [StrOptions({"negatives", "rows"})],
         "per_class": ["boolean", StrOptions({"auto"})],
         "min_class_rows": [Interval(Integral, 1, None, closed="left")],
+        "class_balance": [None, StrOptions({"mass", "balanced", "align"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "metric": [StrOptions({"l2", "cosine"})],
@@ -311,6 +342,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         calibration: str = "negatives",
         per_class: bool | str = "auto",
         min_class_rows: int = 5,
+        class_balance: str | None = None,
         max_iter: int = 30,
         tol: float = 1e-3,
         metric: str = "l2",
@@ -327,6 +359,7 @@ class LabelSpreadingSelector(BaseStaticSelector):
         self.calibration = calibration
         self.per_class = per_class
         self.min_class_rows = min_class_rows
+        self.class_balance = class_balance
         self.max_iter = max_iter
         self.tol = tol
         self.metric = metric
@@ -508,7 +541,14 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     def _spread(self, S, codes, n_classes, *, warn=False):
         return spread_labels(
-            S, codes, n_classes, self.alpha, self.max_iter, self.tol, warn=warn
+            S,
+            codes,
+            n_classes,
+            self.alpha,
+            self.max_iter,
+            self.tol,
+            class_balance=self.class_balance,
+            warn=warn,
         )
 
     def __sklearn_tags__(self):
