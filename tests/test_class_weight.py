@@ -120,3 +120,18 @@ def test_a_class_weighted_zero_on_every_labelled_row_is_named():
             X, y, sample_weight=sample_weight
         )
     assert clf.classes_.tolist() == [0, 1]
+
+
+def test_the_weighted_ns3l_loss_is_the_mean_of_each_rows_weighted_term():
+    # Closed form: L(u) = -log(1 - sum of its negatives' probabilities), and
+    # the weighted loss is mean(w * L), not a mean normalised by sum(w).
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0], [1.0, 1.0, 1.0]])
+    mask = torch.tensor([[False, True, True], [True, False, False], [False] * 3])
+    weight = torch.tensor([3.0, 0.5, 2.0])
+    p = torch.softmax(logits.double(), dim=1)
+    per_row = -torch.log(1 - (p * mask).sum(dim=1))
+    expected = (weight.double() * per_row).sum() / 3
+    assert ns3l_loss(logits, mask, weight).item() == pytest.approx(expected.item())
+    assert ns3l_loss(logits, mask, torch.ones(3)).item() == pytest.approx(
+        ns3l_loss(logits, mask).item()
+    )
