@@ -135,3 +135,9 @@ def test_the_weighted_ns3l_loss_is_the_mean_of_each_rows_weighted_term():
     assert ns3l_loss(logits, mask, torch.ones(3)).item() == pytest.approx(
         ns3l_loss(logits, mask).item()
     )
+
+
+def test_a_class_given_class_weight_zero_is_named():
+    X, y = _data()
+    with pytest.warns(UserWarning, match=r"class_weight is 0 for class 2: every"):
+        NS3LClassifier(class_weight={0: 1, 1: 1, 2: 0}, max_epochs=1).fit(X, y)
