@@ -225,6 +225,9 @@ class ThresholdSelector(BaseProbabilitySelector):
             n_classes=n_classes,
             per_class=self.per_class,
             min_class_rows=self.min_class_rows,
+            # Inside NS3LClassifier these are the validation rows only, not
+            # every labelled row of the class.
+            rows_name="held-out rows",
         )
         self.threshold_, self.thresholds_ = chosen.threshold, chosen.thresholds
         self.estimated_wrong_negative_rate_ = chosen.estimate
