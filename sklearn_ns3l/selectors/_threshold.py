@@ -237,7 +237,10 @@ class ThresholdSelector(BaseProbabilitySelector):
         return self
 
     def mask_from_proba(self, proba):
-        """``proba < T``, or ``proba < threshold_`` once calibrated (array or tensor).
+        """``proba < T``, or ``proba < thresholds_`` (per column) once calibrated.
+
+        ``proba`` is an array or a tensor (the thresholds are cast to its
+        dtype and device).
 
         Called on every unlabelled batch, so it does no validation.
         """
