@@ -265,15 +265,30 @@ def _kept_rows(unlabelled, y_known, sample_weight):
 
 
 def _check_class_weight(class_weight, classes) -> None:
-    """Refuse a ``class_weight`` dict naming a class without labelled rows."""
+    """Refuse a ``class_weight`` dict naming a class without labelled rows.
+
+    A class weighted 0 keeps its place in ``classes_`` but trains on none of
+    its labelled rows (and its likeliest unlabelled rows get no NS3L term),
+    so it is named in a warning, as a class of ``sample_weight`` 0 is.
+    """
     if not isinstance(class_weight, dict):
         return
-    unknown = [k for k in class_weight if k not in set(classes.tolist())]
+    known = set(classes.tolist())
+    unknown = [k for k in class_weight if k not in known]
     if unknown:
         raise ValueError(
             f"class_weight names {', '.join(map(repr, unknown))}, not among the "
             f"labelled classes {classes.tolist()} (of positive sample_weight); "
             "give weights for these classes only."
+        )
+    zero = [k for k, weight in class_weight.items() if weight == 0]
+    if zero:
+        plural = len(zero) > 1
+        warn_user(
+            f"class_weight is 0 for class{'es' if plural else ''} "
+            f"{', '.join(map(repr, zero))}: every labelled row of "
+            f"{'them' if plural else 'it'} weighs 0, so the network learns "
+            f"{'them' if plural else 'it'} from no labelled row."
         )
 
 

@@ -174,9 +174,11 @@ class CalibratedThreshold(Callback):
     at most ``wrong_negative_rate`` of such rows would have their true class
     marked negative (split conformal, see
     :class:`~sklearn_ns3l.selectors.ThresholdSelector`). The unlabelled
-    batches of the epoch are thresholded at it. Logged per epoch:
-    ``threshold`` and ``estimated_wrong_negative_rate`` (the held-out rows'
-    share below it). The batches are thresholded on training-mode
+    batches of the epoch are thresholded at it, or, where the selector
+    calibrates per class, at ``thresholds_``, each class's at most it.
+    Logged per epoch: ``threshold`` (the pool-wide one) and
+    ``estimated_wrong_negative_rate`` (the held-out rows' share below the
+    thresholds applied). The batches are thresholded on training-mode
     probabilities (dropout, augmentation) of a network that moves during
     the epoch, so the rate is a target there, not a bound. With
     ``EarlyStopping(load_best=True)`` the selector keeps the last epoch's

@@ -241,3 +241,13 @@ def test_the_default_keeps_a_rare_classes_recall_where_the_pool_wide_rule_lost_i
         return (clf.predict(X[pool & (y_true == 1)]) == 1).mean()
 
     assert recall(default) >= recall(fits["twin"]) - 0.05
+
+
+def test_the_threshold_rules_warning_counts_held_out_rows_not_labelled_ones():
+    # Inside NS3LClassifier the rows calibrated on are the validation share
+    # of the labelled rows: the warning must not call them the labelled rows.
+    held_out = np.tile([[0.7, 0.3]], (23, 1))
+    y = np.r_[np.zeros(20, dtype=int), np.ones(3, dtype=int)]
+    with pytest.warns(UserWarning, match=r"class 1 \(3 held-out rows\) is never"):
+        selector = ThresholdSelector(wrong_negative_rate=0.1).fit(held_out, y)
+    assert selector.thresholds_[1] == 0

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from sklearn_ns3l import NS3LClassifier
+from sklearn_ns3l import _fit_plan as fit_plan_module
 from sklearn_ns3l._batching import unlabelled_class_weights
 from sklearn_ns3l._fit_plan import plan_fit
 from sklearn_ns3l._loss import ns3l_loss
@@ -84,21 +85,30 @@ def test_the_fit_hands_the_ns3l_term_the_class_weights():
     assert plain.objective.terms[0].term.class_weight is None
 
 
-def test_class_weight_changes_the_unlabelled_term_not_only_the_labelled_one():
+def test_class_weight_changes_the_unlabelled_term_not_only_the_labelled_one(
+    monkeypatch,
+):
     X, y = _data()
-    fits = [
-        NS3LClassifier(
+
+    def fit(class_weight):
+        return NS3LClassifier(
             selector="threshold",
-            class_weight=cw,
+            class_weight=class_weight,
             max_epochs=3,
             random_state=0,
             precision="float32",
         ).fit(X, y)
-        for cw in (None, {0: 1, 1: 1, 2: 1}, {0: 1, 1: 1, 2: 5})
-    ]
-    # Equal weights are no weights; unequal ones change the training.
-    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
-    assert not np.array_equal(fits[0].predict_proba(X), fits[2].predict_proba(X))
+
+    # Equal weights are no weights, to the last bit.
+    plain = fit(None).predict_proba(X)
+    np.testing.assert_array_equal(plain, fit({0: 1, 1: 1, 2: 1}).predict_proba(X))
+    weighted = fit({0: 1, 1: 1, 2: 5}).predict_proba(X)
+    assert not np.array_equal(plain, weighted)
+    # The same weights on the labelled cross-entropy alone train another
+    # model: the difference is the NS3L term's weighting.
+    monkeypatch.setattr(fit_plan_module, "unlabelled_class_weights", lambda *a: None)
+    labelled_only = fit({0: 1, 1: 1, 2: 5}).predict_proba(X)
+    assert not np.array_equal(weighted, labelled_only)
 
 
 @pytest.mark.parametrize(
@@ -120,3 +130,24 @@ def test_a_class_weighted_zero_on_every_labelled_row_is_named():
             X, y, sample_weight=sample_weight
         )
     assert clf.classes_.tolist() == [0, 1]
+
+
+def test_the_weighted_ns3l_loss_is_the_mean_of_each_rows_weighted_term():
+    # Closed form: L(u) = -log(1 - sum of its negatives' probabilities), and
+    # the weighted loss is mean(w * L), not a mean normalised by sum(w).
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0], [1.0, 1.0, 1.0]])
+    mask = torch.tensor([[False, True, True], [True, False, False], [False] * 3])
+    weight = torch.tensor([3.0, 0.5, 2.0])
+    p = torch.softmax(logits.double(), dim=1)
+    per_row = -torch.log(1 - (p * mask).sum(dim=1))
+    expected = (weight.double() * per_row).sum() / 3
+    assert ns3l_loss(logits, mask, weight).item() == pytest.approx(expected.item())
+    assert ns3l_loss(logits, mask, torch.ones(3)).item() == pytest.approx(
+        ns3l_loss(logits, mask).item()
+    )
+
+
+def test_a_class_given_class_weight_zero_is_named():
+    X, y = _data()
+    with pytest.warns(UserWarning, match=r"class_weight is 0 for class 2: every"):
+        NS3LClassifier(class_weight={0: 1, 1: 1, 2: 0}, max_epochs=1).fit(X, y)

@@ -295,6 +295,7 @@ def calibrate(
     min_class_rows: int = 1,
     classes=None,
     class_counts=None,
+    rows_name: str = "labelled rows",
 ) -> Calibration:
     """The thresholds of ``LabelSpreadingSelector``, and their estimated wrong shares.
 
@@ -328,6 +329,9 @@ def calibrate(
     class_counts : array-like of int, shape (n_classes,) or None
         Labelled rows of each class (None: the held-out rows' counts); what
         ``"auto"`` and ``min_class_rows`` read, also when none was held out.
+    rows_name : str, default="labelled rows"
+        What the warning calls the rows counted: ``"held-out rows"`` where
+        they are only the rows calibrated on (the threshold rule).
 
     Returns
     -------
@@ -371,7 +375,7 @@ def calibrate(
             thresholds, bounds = class_conformal_thresholds(
                 scores, codes, n_classes, rate, threshold, min_class_rows
             )
-        _warn_per_class(thresholds, counts, min_class_rows, classes)
+        _warn_per_class(thresholds, counts, min_class_rows, classes, rows_name)
     if len(scores) == 0:
         nan = np.full(n_classes, np.nan)
         return Calibration(threshold, thresholds, float("nan"), nan, bounds, class_rows)
@@ -406,21 +410,24 @@ def _per_class_applies(per_class, counts: np.ndarray) -> bool:
     return bool(chisquare(counts).pvalue < IMBALANCE_P_VALUE)
 
 
-def _warn_per_class(thresholds, counts, min_rows, classes) -> None:
+def _warn_per_class(
+    thresholds, counts, min_rows, classes, rows_name="labelled rows"
+) -> None:
     """One warning naming the classes per-class calibration never marks."""
     never = np.flatnonzero(thresholds == 0)
     if not len(never):
         return
     names = never.tolist() if classes is None else np.asarray(classes)[never].tolist()
+    one_row = rows_name.removesuffix("s")
     listed = ", ".join(
-        f"{name!r} ({n} labelled row{'s' if n != 1 else ''})"
+        f"{name!r} ({n} {rows_name if n != 1 else one_row})"
         for name, n in zip(names, counts[never], strict=True)
     )
     plural = len(never) > 1
     warn_user(
         f"per_class calibration: class{'es' if plural else ''} {listed} "
         f"{'are' if plural else 'is'} never marked negative: fewer than "
-        f"min_class_rows={min_rows} labelled rows, or too few for the target "
+        f"min_class_rows={min_rows} {rows_name}, or too few for the target "
         "to be certified on them. Label more rows of "
         f"{'them' if plural else 'it'} to let the NS3L term use "
         f"{'them' if plural else 'it'}."

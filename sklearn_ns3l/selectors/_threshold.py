@@ -225,6 +225,9 @@ class ThresholdSelector(BaseProbabilitySelector):
             n_classes=n_classes,
             per_class=self.per_class,
             min_class_rows=self.min_class_rows,
+            # Inside NS3LClassifier these are the validation rows only, not
+            # every labelled row of the class.
+            rows_name="held-out rows",
         )
         self.threshold_, self.thresholds_ = chosen.threshold, chosen.thresholds
         self.estimated_wrong_negative_rate_ = chosen.estimate
@@ -234,7 +237,10 @@ class ThresholdSelector(BaseProbabilitySelector):
         return self
 
     def mask_from_proba(self, proba):
-        """``proba < T``, or ``proba < threshold_`` once calibrated (array or tensor).
+        """``proba < T``, or ``proba < thresholds_`` (per column) once calibrated.
+
+        ``proba`` is an array or a tensor (the thresholds are cast to its
+        dtype and device).
 
         Called on every unlabelled batch, so it does no validation.
         """
