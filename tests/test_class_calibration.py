@@ -224,7 +224,7 @@ def test_threshold_rule_per_class_masks_tensors_like_arrays():
         selector.mask_from_proba(proba)
 
 
-def test_the_default_keeps_a_rare_classes_recall_where_the_pool_wide_rule_lost_it():
+def test_the_default_keeps_a_rare_classes_rows_and_its_recall():
     # The kind of ../shared/cases/case_41: class_weight="balanced", 5 % class.
     X, y, y_true = _rare_class_data(seed=1, n=2000)
     pool = y == -1

@@ -51,6 +51,7 @@ class NegativeSamplingTerm(BaseUnlabelledTerm):
 
     _parameter_constraints: dict = {
         "selector": [HasMethods(["pool_negatives", "batch_negatives"])],
+        "class_weight": [None, "array-like"],
     }
 
     def __init__(self, selector, class_weight=None):
