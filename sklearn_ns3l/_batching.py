@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._memmap import FileMapping
 from ._sparse import dense_rows
+from ._warnings import warn_user
 
 __all__ = [
     "ArrayData",
@@ -31,6 +32,7 @@ __all__ = [
     "ValidationBatches",
     "ValidationData",
     "batch_shares",
+    "check_class_weight",
     "labelled_weights",
     "unlabelled_class_weights",
     "steps_per_pass",
@@ -398,6 +400,34 @@ def validation_split(y_encoded: np.ndarray, fraction: float | None, rng):
             f"of the {len(y_encoded)} labelled rows ({exc}); label more rows or "
             "change validation_fraction."
         ) from None
+
+
+def check_class_weight(class_weight, classes) -> None:
+    """Refuse a ``class_weight`` dict naming a class without labelled rows.
+
+    A class weighted 0 keeps its place in ``classes_`` but trains on none of
+    its labelled rows (and its likeliest unlabelled rows get no NS3L term),
+    so it is named in a warning, as a class of ``sample_weight`` 0 is.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    known = set(classes.tolist())
+    unknown = [k for k in class_weight if k not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight names {', '.join(map(repr, unknown))}, not among the "
+            f"labelled classes {classes.tolist()} (of positive sample_weight); "
+            "give weights for these classes only."
+        )
+    zero = [k for k, weight in class_weight.items() if weight == 0]
+    if zero:
+        plural = len(zero) > 1
+        warn_user(
+            f"class_weight is 0 for class{'es' if plural else ''} "
+            f"{', '.join(map(repr, zero))}: every labelled row of "
+            f"{'them' if plural else 'it'} weighs 0, so the network learns "
+            f"{'them' if plural else 'it'} from no labelled row."
+        )
 
 
 def unlabelled_class_weights(class_weight, y_labelled, y_encoded, n_classes):

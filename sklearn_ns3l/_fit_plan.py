@@ -29,6 +29,7 @@ from ._augment import make_augmenter
 from ._batching import (
     ValidationData,
     batch_shares,
+    check_class_weight,
     labelled_weights,
     steps_per_pass,
     unlabelled_class_weights,
@@ -189,7 +190,7 @@ def plan_fit(clf, X, unlabelled, y_known, sample_weight, y_true=None) -> FitPlan
     _check_T(clf)
     selector = make_selector(clf.selector, clf.T, selector_seed)
     companion = make_companion(clf.companion)
-    _check_class_weight(clf.class_weight, classes)
+    check_class_weight(clf.class_weight, classes)
     train, valid = validation_split(y_encoded, clf.validation_fraction, rng)
     class_weights = unlabelled_class_weights(
         clf.class_weight, y_labelled[train], y_encoded[train], len(classes)
@@ -262,34 +263,6 @@ def _kept_rows(unlabelled, y_known, sample_weight):
             f"{'them' if len(lost) > 1 else 'it'}."
         )
     return labelled, pool, y_kept
-
-
-def _check_class_weight(class_weight, classes) -> None:
-    """Refuse a ``class_weight`` dict naming a class without labelled rows.
-
-    A class weighted 0 keeps its place in ``classes_`` but trains on none of
-    its labelled rows (and its likeliest unlabelled rows get no NS3L term),
-    so it is named in a warning, as a class of ``sample_weight`` 0 is.
-    """
-    if not isinstance(class_weight, dict):
-        return
-    known = set(classes.tolist())
-    unknown = [k for k in class_weight if k not in known]
-    if unknown:
-        raise ValueError(
-            f"class_weight names {', '.join(map(repr, unknown))}, not among the "
-            f"labelled classes {classes.tolist()} (of positive sample_weight); "
-            "give weights for these classes only."
-        )
-    zero = [k for k, weight in class_weight.items() if weight == 0]
-    if zero:
-        plural = len(zero) > 1
-        warn_user(
-            f"class_weight is 0 for class{'es' if plural else ''} "
-            f"{', '.join(map(repr, zero))}: every labelled row of "
-            f"{'them' if plural else 'it'} weighs 0, so the network learns "
-            f"{'them' if plural else 'it'} from no labelled row."
-        )
 
 
 def _check_T(clf) -> None:
