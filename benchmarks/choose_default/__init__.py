@@ -22,6 +22,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``per-class-images``: small imbalanced classes left unmarked on the
   network's features (``per_class.py``);
 - ``per-class-book``: the per-class rule on SSL-book sets (``per_class.py``);
+- ``per-class-fashion``: long-tailed Fashion-MNIST's small classes on the
+  network's features, a look (``per_class.py``);
 - ``propagation``: label spreading's class balance on long-tailed digits
   (``propagation.py``, issue #22).
 
@@ -46,6 +48,7 @@ root does the same)::
     python benchmarks/choose_default class-weight
     python benchmarks/choose_default per-class-images
     python benchmarks/choose_default per-class-book COIL-100,USPS-100
+    python benchmarks/choose_default per-class-fashion         # needs the file
     python benchmarks/choose_default propagation rho10 rho100 digits breast_cancer
 
 Fashion-MNIST is read as the other benchmarks read it (``_common.fashion_mnist``:

@@ -71,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("per-class", "what each class's calibrated threshold bounds (#22)")
     add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
     add("per-class-images", "small imbalanced classes on the network's features (#22)")
+    add("per-class-fashion", "long-tailed Fashion-MNIST's small classes (#22)")
     add("per-class-book", "the per-class rule on SSL-book sets (#22)").add_argument(
         "which", help="comma-separated SSL-book data-set keys, e.g. COIL-100,USPS-100"
     )
@@ -134,6 +135,10 @@ def main(argv=None) -> None:
         from choose_default.per_class import images
 
         images()
+    elif args.experiment == "per-class-fashion":
+        from choose_default.per_class import fashion
+
+        fashion()
     elif args.experiment == "per-class-book":
         from choose_default.per_class import book
 

@@ -319,8 +319,9 @@ def calibrate(
     per_class : bool or "auto", default=False
         Also bound, for each class, the share of its own held-out rows whose
         class is marked (:func:`class_conformal_thresholds`), below the
-        pool-wide threshold; with a fixed ``T``, only leave classes of fewer
-        than ``min_class_rows`` labelled rows unmarked. ``"auto"``: where the
+        pool-wide threshold; with a fixed ``T``, only leave unmarked the
+        classes of fewer labelled rows than ``min_class_rows`` or than the
+        mean class. ``"auto"``: where the
         labelled classes are imbalanced (:func:`_per_class_applies`).
     min_class_rows : int, default=1
         Held-out rows a class needs to be marked at all, with ``per_class``.
@@ -369,13 +370,22 @@ def calibrate(
         if rate is None:
             # A fixed T (e.g. on the network's features, where the labelled
             # rows cannot be held out fairly): nothing to bound a class on,
-            # so too small a class is only protected.
-            thresholds[counts < min_class_rows] = 0.0
+            # so the classes the imbalance leaves small are only protected:
+            # those under min_class_rows, or under the mean labelled count.
+            thresholds[counts < max(min_class_rows, counts.mean())] = 0.0
         else:
             thresholds, bounds = class_conformal_thresholds(
                 scores, codes, n_classes, rate, threshold, min_class_rows
             )
-        _warn_per_class(thresholds, counts, min_class_rows, classes, rows_name)
+        reason = (
+            f"fewer than min_class_rows={min_class_rows} {rows_name}, or too few "
+            "for the target to be certified on them"
+            if rate is not None
+            else f"at the fixed T={threshold:g} no bound is calibrated, and "
+            f"they have fewer {rows_name} than min_class_rows={min_class_rows} "
+            f"or than the mean class ({counts.mean():.3g})"
+        )
+        _warn_per_class(thresholds, counts, classes, rows_name, reason)
     if len(scores) == 0:
         nan = np.full(n_classes, np.nan)
         return Calibration(threshold, thresholds, float("nan"), nan, bounds, class_rows)
@@ -410,9 +420,7 @@ def _per_class_applies(per_class, counts: np.ndarray) -> bool:
     return bool(chisquare(counts).pvalue < IMBALANCE_P_VALUE)
 
 
-def _warn_per_class(
-    thresholds, counts, min_rows, classes, rows_name="labelled rows"
-) -> None:
+def _warn_per_class(thresholds, counts, classes, rows_name, reason) -> None:
     """One warning naming the classes per-class calibration never marks."""
     never = np.flatnonzero(thresholds == 0)
     if not len(never):
@@ -426,9 +434,8 @@ def _warn_per_class(
     plural = len(never) > 1
     warn_user(
         f"per_class calibration: class{'es' if plural else ''} {listed} "
-        f"{'are' if plural else 'is'} never marked negative: fewer than "
-        f"min_class_rows={min_rows} {rows_name}, or too few for the target "
-        "to be certified on them. Label more rows of "
+        f"{'are' if plural else 'is'} never marked negative: {reason}. Label "
+        "more rows of "
         f"{'them' if plural else 'it'} to let the NS3L term use "
         f"{'them' if plural else 'it'}."
     )

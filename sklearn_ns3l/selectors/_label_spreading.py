@@ -96,13 +96,14 @@ class LabelSpreadingSelector(BaseStaticSelector):
         wrong_negative_rate - 1``), whatever the share of ``c`` in the pool;
         a class with fewer than ``min_class_rows`` labelled rows is never
         marked negative, with a warning naming it. With a fixed ``T`` (no
-        calibration, as on the network's features) only that last rule
-        applies. ``"auto"``: only where the labelled classes are imbalanced,
-        that is where a chi-square test rejects equal proportions in their
-        counts (p < 0.05): classes labelled in equal numbers, or in counts
-        that equal proportions explain, weigh alike in the pool-wide
-        calibration, and there the per-class bound only costs negatives (on
-        digits at 2 labels per class, all of them). False: the pool-wide
+        calibration, as on the network's features) no bound is claimed: the
+        classes of fewer labelled rows than ``min_class_rows`` or than the
+        mean class are left unmarked. ``"auto"``: only where the labelled
+        classes are imbalanced, that is where a chi-square test rejects equal
+        proportions in their counts (p < 0.05): classes labelled in equal
+        numbers, or in counts that equal proportions explain, weigh alike in
+        the pool-wide calibration, and there the per-class bound only costs
+        negatives (on digits at 2 labels per class, all of them). False: the pool-wide
         bound only (the default before issue #22), under which a rare
         class's rows can have their class marked far above the target while
         the pool-wide share meets it.
