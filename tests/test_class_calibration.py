@@ -253,3 +253,15 @@ def test_the_threshold_rules_warning_counts_held_out_rows_not_labelled_ones():
     with pytest.warns(UserWarning, match=r"class 1 \(3 held-out rows\) is never"):
         selector = ThresholdSelector(wrong_negative_rate=0.1).fit(held_out, y)
     assert selector.thresholds_[1] == 0
+
+
+def test_at_a_fixed_T_two_classes_keep_the_smaller_one_marked():
+    # With two classes, leaving the smaller unmarked would push every marked
+    # row into it: only a class under min_class_rows is left out.
+    X, y, _ = _rare_class_data()  # 287 against 12 labelled rows
+    fixed = LabelSpreadingSelector(T=0.3, wrong_negative_rate=None).fit(X, y)
+    assert (fixed.thresholds_ == 0.3).all()
+    strict = LabelSpreadingSelector(T=0.3, wrong_negative_rate=None, min_class_rows=13)
+    with pytest.warns(UserWarning, match=r"class 1 \(12 labelled rows\) is never"):
+        strict.fit(X, y)
+    assert strict.thresholds_.tolist() == [0.3, 0.0]

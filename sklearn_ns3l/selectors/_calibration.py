@@ -320,8 +320,8 @@ def calibrate(
         Also bound, for each class, the share of its own held-out rows whose
         class is marked (:func:`class_conformal_thresholds`), below the
         pool-wide threshold; with a fixed ``T``, only leave unmarked the
-        classes of fewer labelled rows than ``min_class_rows`` or than the
-        mean class. ``"auto"``: where the
+        classes of fewer labelled rows than ``min_class_rows`` or (with three
+        classes or more) than the mean class. ``"auto"``: where the
         labelled classes are imbalanced (:func:`_per_class_applies`).
     min_class_rows : int, default=1
         Held-out rows a class needs to be marked at all, with ``per_class``.
@@ -371,8 +371,13 @@ def calibrate(
             # A fixed T (e.g. on the network's features, where the labelled
             # rows cannot be held out fairly): nothing to bound a class on,
             # so the classes the imbalance leaves small are only protected:
-            # those under min_class_rows, or under the mean labelled count.
-            thresholds[counts < max(min_class_rows, counts.mean())] = 0.0
+            # those under min_class_rows, or (with three classes or more)
+            # under the mean labelled count: with two, leaving the smaller
+            # unmarked would push every marked row into it.
+            small = counts < min_class_rows
+            if n_classes > 2:
+                small |= counts < counts.mean()
+            thresholds[small] = 0.0
         else:
             thresholds, bounds = class_conformal_thresholds(
                 scores, codes, n_classes, rate, threshold, min_class_rows
@@ -382,8 +387,12 @@ def calibrate(
             "for the target to be certified on them"
             if rate is not None
             else f"at the fixed T={threshold:g} no bound is calibrated, and "
-            f"they have fewer {rows_name} than min_class_rows={min_class_rows} "
-            f"or than the mean class ({counts.mean():.3g})"
+            f"they have fewer {rows_name} than min_class_rows={min_class_rows}"
+            + (
+                f" or than the mean class ({counts.mean():.3g})"
+                if n_classes > 2
+                else ""
+            )
         )
         _warn_per_class(thresholds, counts, classes, rows_name, reason)
     if len(scores) == 0:

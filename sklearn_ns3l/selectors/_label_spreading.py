@@ -97,10 +97,11 @@ class LabelSpreadingSelector(BaseStaticSelector):
         a class with fewer than ``min_class_rows`` labelled rows is never
         marked negative, with a warning naming it. With a fixed ``T`` (no
         calibration, as on the network's features) no bound is claimed: the
-        classes of fewer labelled rows than ``min_class_rows`` or than the
-        mean class are left unmarked. ``"auto"``: only where the labelled
-        classes are imbalanced, that is where a chi-square test rejects equal
-        proportions in their counts (p < 0.05): classes labelled in equal
+        classes of fewer labelled rows than ``min_class_rows`` or (with three
+        classes or more) than the mean class are left unmarked. ``"auto"``:
+        only where the labelled classes are imbalanced, that is where a
+        chi-square test rejects equal proportions in their counts (p <
+        0.05): classes labelled in equal
         numbers, or in counts that equal proportions explain, weigh alike in
         the pool-wide calibration, and there the per-class bound only costs
         negatives (on digits at 2 labels per class, all of them). False: the pool-wide
