@@ -269,6 +269,28 @@ def class_weight() -> None:
             )
 
 
+def _scores(clf, split, X_test) -> tuple[float, float, float]:
+    """Balanced accuracy, the rarest 3 classes' recall, and the worst class's
+    share of its pool rows marked with its own class (among classes marked)."""
+    import _long_tail
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+
+    from sklearn_ns3l import negative_label_quality
+
+    predicted = clf.predict(X_test)
+    rare = _long_tail.rarest_classes(split, 3)
+    worst = 0.0
+    if clf.pool_negatives_ is not None and clf.pool_negatives_.any():
+        pool = split.y == -1
+        quality = negative_label_quality(
+            clf.pool_negatives_, split.y_true[pool], clf.classes_
+        )
+        marked = clf.pool_negatives_.any(axis=0)
+        worst = float(np.nanmax(quality.class_wrong_rate[marked]))
+    recall = recall_score(split.y_test, predicted, labels=rare, average=None)
+    return balanced_accuracy_score(split.y_test, predicted), recall.mean(), worst
+
+
 def images() -> None:
     """On the network's features: small imbalanced classes left unmarked, or not.
 
@@ -283,12 +305,10 @@ def images() -> None:
     """
     import _long_tail
     from sklearn.datasets import load_digits
-    from sklearn.metrics import balanced_accuracy_score, recall_score
 
     from sklearn_ns3l import (
         LabelSpreadingSelector,
         NS3LClassifier,
-        negative_label_quality,
     )
 
     X, y = load_digits(return_X_y=True)
@@ -311,25 +331,7 @@ def images() -> None:
             for seed, split in zip(SEEDS, splits, strict=True):
                 clf = NS3LClassifier(random_state=seed, **params)
                 clf.fit(split.X, split.y)
-                predicted = clf.predict(split.X_test)
-                rare = _long_tail.rarest_classes(split, 3)
-                worst = 0.0
-                if clf.pool_negatives_ is not None and clf.pool_negatives_.any():
-                    pool = split.y == -1
-                    quality = negative_label_quality(
-                        clf.pool_negatives_, split.y_true[pool], clf.classes_
-                    )
-                    marked = clf.pool_negatives_.any(axis=0)
-                    worst = float(np.nanmax(quality.class_wrong_rate[marked]))
-                rows.append(
-                    (
-                        balanced_accuracy_score(split.y_test, predicted),
-                        recall_score(
-                            split.y_test, predicted, labels=rare, average=None
-                        ).mean(),
-                        worst,
-                    )
-                )
+                rows.append(_scores(clf, split, split.X_test))
             ba, rare_recall, worst = 100 * np.mean(rows, axis=0)
             print(
                 f"  {arm:46s} balanced accuracy {ba:5.1f}  rarest 3 recall "
@@ -401,9 +403,8 @@ def fashion(data_path=None) -> None:
     """
     import _long_tail
     from _common import fashion_mnist, unit_images
-    from sklearn.metrics import balanced_accuracy_score, recall_score
 
-    from sklearn_ns3l import NS3LClassifier, negative_label_quality
+    from sklearn_ns3l import NS3LClassifier
 
     data = fashion_mnist(data_path)
     X, y = data.X_train, np.asarray(data.y_train)
@@ -426,25 +427,7 @@ def fashion(data_path=None) -> None:
                     clf.fit(X_tr, split.y)
             else:
                 clf.fit(X_tr, split.y)
-            predicted = clf.predict(X_te)
-            rare = _long_tail.rarest_classes(split, 3)
-            worst = 0.0
-            if clf.pool_negatives_ is not None and clf.pool_negatives_.any():
-                pool = split.y == -1
-                quality = negative_label_quality(
-                    clf.pool_negatives_, split.y_true[pool], clf.classes_
-                )
-                marked = clf.pool_negatives_.any(axis=0)
-                worst = float(np.nanmax(quality.class_wrong_rate[marked]))
-            rows.append(
-                (
-                    balanced_accuracy_score(split.y_test, predicted),
-                    recall_score(
-                        split.y_test, predicted, labels=rare, average=None
-                    ).mean(),
-                    worst,
-                )
-            )
+            rows.append(_scores(clf, split, X_te))
         ba, rare_recall, worst = 100 * np.mean(rows, axis=0)
         print(
             f"  {arm:30s} balanced accuracy {ba:5.1f}  rarest 3 recall "
