@@ -18,7 +18,7 @@ from sklearn.datasets import load_digits
 from sklearn_ns3l import NS3LClassifier, negative_label_quality
 from sklearn_ns3l.selectors import LabelSpreadingSelector, ThresholdSelector
 from sklearn_ns3l.selectors._calibration import class_conformal_thresholds
-from sklearn_ns3l.selectors._spreading import negative_mask
+from sklearn_ns3l.selectors._spreading import negative_mask, neighbour_mean
 
 
 @settings(max_examples=60, deadline=None)
@@ -153,7 +153,9 @@ def test_pool_wide_and_fixed_T_apply_one_threshold_to_every_class():
     X, y, _ = _long_tailed_digits()
     pool_wide = LabelSpreadingSelector(per_class=False, random_state=0).fit(X, y)
     assert (pool_wide.thresholds_ == pool_wide.threshold_).all()
-    expected = negative_mask(pool_wide.label_distributions_, pool_wide.threshold_)
+    # The rows are marked from their neighbours' mean spread (neighbour_mean).
+    marked = neighbour_mean(pool_wide.graph_, pool_wide.label_distributions_)
+    expected = negative_mask(marked, pool_wide.threshold_)
     np.testing.assert_array_equal(pool_wide.negatives_, expected)
     fixed = LabelSpreadingSelector(T=0.02, wrong_negative_rate=None, per_class=False)
     assert (fixed.fit(X, y).thresholds_ == 0.02).all()

@@ -87,7 +87,8 @@ def test_memory_grows_with_n_times_k_not_n_squared():
 
 def test_negatives_are_classes_below_threshold_never_the_top_one(digits):
     X, _, y = digits
-    selector = LabelSpreadingSelector(T=0.05, wrong_negative_rate=None).fit(X, y)
+    fixed = dict(T=0.05, wrong_negative_rate=None, neighbour_mean=False)
+    selector = LabelSpreadingSelector(**fixed).fit(X, y)
     F = selector.label_distributions_
     reached = F.sum(axis=1) > 0
     top = F.argmax(axis=1)
@@ -95,6 +96,72 @@ def test_negatives_are_classes_below_threshold_never_the_top_one(digits):
     expected[np.arange(len(F)), top] = False
     np.testing.assert_array_equal(selector.negatives_, expected)
     assert selector.threshold_ == 0.05
+
+
+def test_fitted_rows_are_marked_as_label_spreading_predicts_them(digits):
+    # neighbour_mean (the default): a fitted row's negatives come from the
+    # mean spread distribution of its neighbour list, itself included, which
+    # is LabelSpreading.predict_proba of that row, and transform's rule.
+    X, _, y = digits
+    X = _jittered(X)
+    fixed = dict(T=0.1, wrong_negative_rate=None)
+    selector = LabelSpreadingSelector(7, **fixed).fit(X, y)
+    proba = LabelSpreading(kernel="knn", n_neighbors=7).fit(X, y).predict_proba(X)
+    expected = proba < 0.1
+    expected[np.arange(len(proba)), proba.argmax(axis=1)] = False
+    np.testing.assert_array_equal(selector.negatives_, expected)
+    np.testing.assert_array_equal(selector.negatives_, selector.transform(X))
+    # The rows' own distributions (transduction_) mark differently.
+    own = LabelSpreadingSelector(7, neighbour_mean=False, **fixed).fit(X, y)
+    assert (own.negatives_ != selector.negatives_).any()
+    np.testing.assert_array_equal(
+        own.label_distributions_, selector.label_distributions_
+    )
+
+
+def test_neighbour_mean_marks_the_pool_more_accurately_on_digits(digits):
+    # Why it is the default: with 10 labels per class the spreading's own
+    # distribution is dominated by the nearest labelled rows; the mean over
+    # the neighbours is right more often (#23).
+    X, y_true, y = digits
+    pool = y == -1
+    right = {}
+    for mean in (True, False):
+        selector = LabelSpreadingSelector(neighbour_mean=mean, random_state=0)
+        negatives = selector.fit(X, y).negatives_[pool]
+        assert negatives.sum(axis=1).mean() > 8  # nearly all but one class
+        right[mean] = 1 - negatives[np.arange(pool.sum()), y_true[pool]].mean()
+    assert right[True] > right[False] + 0.01
+
+
+def test_calibration_scores_held_out_rows_as_the_pool_is_marked(digits):
+    # The held-out rows are scored through the neighbour mean too: the
+    # estimate is the share of wrong negatives that rule gives them.
+    from sklearn_ns3l.selectors._calibration import held_out_scores
+    from sklearn_ns3l.selectors._knn_graph import normalised_graph
+    from sklearn_ns3l.selectors._spreading import (
+        negative_mask,
+        neighbour_mean,
+        spread_labels,
+    )
+
+    X, y_true, y = digits
+    selector = LabelSpreadingSelector(
+        T=0.05, wrong_negative_rate=None, calibration="rows", random_state=0
+    ).fit(X, y)
+    S = normalised_graph(selector.graph_)
+
+    def marked(S, codes, n_classes):
+        F, n_iter = spread_labels(S, codes, n_classes, 0.2, 30, 1e-3)
+        return neighbour_mean(selector.graph_, F), n_iter
+
+    codes = np.searchsorted(selector.classes_, np.where(y == -1, 0, y))
+    codes[y == -1] = -1
+    _, held_out, _ = held_out_scores(S, codes, 10, 5, marked, 0)
+    labelled_codes = codes[codes >= 0]
+    mask = negative_mask(held_out, selector.thresholds_)
+    wrong_rows = mask[np.arange(len(mask)), labelled_codes].mean()
+    assert selector.estimated_wrong_negative_rate_ == pytest.approx(wrong_rows)
 
 
 def test_unreached_rows_get_no_negatives():

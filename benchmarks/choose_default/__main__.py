@@ -68,6 +68,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
     add("mlp", "the supervised twin's network against linear models (#23)")
+    add(
+        "neighbour-mean", "negatives from the neighbours' mean spread (#23)"
+    ).add_argument(
+        "which",
+        nargs="?",
+        default="all",
+        help="'all' (default) or comma-separated data-set keys, e.g. wine,BCI-100",
+    )
     add("per-class", "what each class's calibrated threshold bounds (#22)")
     add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")
     add("per-class-images", "small imbalanced classes on the network's features (#22)")
@@ -123,6 +131,10 @@ def main(argv=None) -> None:
         from choose_default.mlp import mlp
 
         mlp()
+    elif args.experiment == "neighbour-mean":
+        from choose_default.neighbour_mean import neighbour_mean
+
+        neighbour_mean(args.which)
     elif args.experiment == "per-class":
         from choose_default.per_class import per_class
 

@@ -24,6 +24,7 @@ __all__ = [
     "balanced_start",
     "class_mass_normalise",
     "negative_mask",
+    "neighbour_mean",
     "normalise_rows",
     "spread_labels",
 ]
@@ -213,6 +214,19 @@ def normalise_rows(F: np.ndarray) -> np.ndarray:
     total[total == 0] = 1
     F /= total
     return F
+
+
+def neighbour_mean(graph, F: np.ndarray) -> np.ndarray:
+    """Each row's mean of ``F`` over its neighbour list, itself included.
+
+    scikit-learn's inductive rule (``LabelSpreading.predict`` with the knn
+    kernel), applied to the rows the graph was built on: ``graph`` is the
+    connectivity matrix, one row per fitted row listing the row itself and
+    its nearest others, so ``graph @ F`` sums their spread distributions.
+    Rows are then scaled to sum to 1; a row no label reached through any
+    neighbour stays all zeros.
+    """
+    return normalise_rows(np.asarray(graph @ F, dtype=np.float64))
 
 
 def negative_mask(proba: np.ndarray, threshold: float) -> np.ndarray:
