@@ -91,6 +91,7 @@ CHOOSE_DEFAULT_EXPERIMENTS = (
     "criterion",
     "pseudo-labels",
     "mlp",
+    "neighbour-mean",
     "propagation",
 )
 

