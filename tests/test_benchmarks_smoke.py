@@ -92,6 +92,7 @@ CHOOSE_DEFAULT_EXPERIMENTS = (
     "pseudo-labels",
     "mlp",
     "neighbour-mean",
+    "digits-default",
     "propagation",
 )
 

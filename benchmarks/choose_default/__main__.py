@@ -75,6 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default="all",
         help="'all' (default) or comma-separated data-set keys, e.g. wine,BCI-100",
     )
+    add("digits-default", "NS3L's default against LabelSpreading on digits-64 (#23)")
     add(
         "neighbour-mean", "negatives from the neighbours' mean spread (#23)"
     ).add_argument(
@@ -138,6 +139,10 @@ def main(argv=None) -> None:
         from choose_default.mlp import mlp
 
         mlp(args.which)
+    elif args.experiment == "digits-default":
+        from choose_default.digits_default import digits_default
+
+        digits_default()
     elif args.experiment == "neighbour-mean":
         from choose_default.neighbour_mean import neighbour_mean
 
