@@ -134,9 +134,12 @@ def test_neighbour_mean_marks_the_pool_more_accurately_on_digits(digits):
     assert right[True] > right[False] + 0.01
 
 
-def test_calibration_scores_held_out_rows_as_the_pool_is_marked(digits):
-    # The held-out rows are scored through the neighbour mean too: the
-    # estimate is the share of wrong negatives that rule gives them.
+@pytest.mark.parametrize("mean", [True, False])
+def test_calibration_scores_held_out_rows_as_the_pool_is_marked(digits, mean):
+    # The held-out rows are scored as the pool is marked: through the
+    # neighbour mean (the default), or from their own distributions with
+    # neighbour_mean=False; the estimate is the share of wrong negatives
+    # that rule gives them.
     from sklearn_ns3l.selectors._calibration import held_out_scores
     from sklearn_ns3l.selectors._knn_graph import normalised_graph
     from sklearn_ns3l.selectors._spreading import (
@@ -145,15 +148,19 @@ def test_calibration_scores_held_out_rows_as_the_pool_is_marked(digits):
         spread_labels,
     )
 
-    X, y_true, y = digits
+    X, _, y = digits
     selector = LabelSpreadingSelector(
-        T=0.05, wrong_negative_rate=None, calibration="rows", random_state=0
+        T=0.05,
+        wrong_negative_rate=None,
+        calibration="rows",
+        neighbour_mean=mean,
+        random_state=0,
     ).fit(X, y)
     S = normalised_graph(selector.graph_)
 
     def marked(S, codes, n_classes):
         F, n_iter = spread_labels(S, codes, n_classes, 0.2, 30, 1e-3)
-        return neighbour_mean(selector.graph_, F), n_iter
+        return (neighbour_mean(selector.graph_, F) if mean else F), n_iter
 
     codes = np.searchsorted(selector.classes_, np.where(y == -1, 0, y))
     codes[y == -1] = -1
@@ -162,6 +169,21 @@ def test_calibration_scores_held_out_rows_as_the_pool_is_marked(digits):
     mask = negative_mask(held_out, selector.thresholds_)
     wrong_rows = mask[np.arange(len(mask)), labelled_codes].mean()
     assert selector.estimated_wrong_negative_rate_ == pytest.approx(wrong_rows)
+
+
+def test_neighbour_mean_reads_partial_lists_and_unreached_neighbours():
+    # An approximate index may find fewer neighbours than asked (-1, skipped
+    # by connectivity), and a neighbour may be unreached (all zeros): the
+    # mean is over the distributions found, rescaled to sum to 1, as
+    # LabelSpreading.predict_proba normalises, not a sum divided by k.
+    from sklearn_ns3l.selectors._knn_graph import connectivity
+    from sklearn_ns3l.selectors._spreading import neighbour_mean
+
+    neighbours = np.array([[0, 1, 2], [1, 0, -1], [2, 3, -1], [3, 2, -1]])
+    F = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 0.0], [0.0, 0.0]])
+    graph = connectivity(neighbours, 4)
+    expected = [[0.75, 0.25], [0.75, 0.25], [0.0, 0.0], [0.0, 0.0]]
+    np.testing.assert_allclose(neighbour_mean(graph, F), expected)
 
 
 def test_unreached_rows_get_no_negatives():
