@@ -132,7 +132,10 @@ class LabelSpreadingSelector(BaseStaticSelector):
         normalised. ``"align"``: distribution alignment (ReMixMatch, DARP),
         the row-normalised ``F``'s columns rescaled, with the rows
         renormalised, until the mean distribution of the unlabelled rows is
-        the labelled class proportions. The calibration's held-out
+        the labelled class proportions. The option acts on ``F``; with
+        ``neighbour_mean`` the rows are marked from the mean of the balanced
+        ``F`` over their neighbours, whose unlabelled mean is then only
+        close to those proportions. The calibration's held-out
         spreadings use the same option, so the threshold stays calibrated.
         None stays the default: on development splits of long-tailed digits
         (rho = 10 and 100), the balanced digits and breast cancer, with the
@@ -290,7 +293,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
     rule: the mean of the spread distributions of each row's ``n_neighbors``
     nearest fitted rows, thresholded. With ``neighbour_mean`` (the default)
     the fitted rows are marked by the same rule, so its mask for them is
-    ``negatives_`` (up to ties among distances); with False it differs, as
+    ``negatives_`` (up to ties among distances, and to the rows an
+    approximate ``index`` misses, itself included); with False it differs, as
     ``LabelSpreading.predict`` differs from ``transduction_``.
 
     References
