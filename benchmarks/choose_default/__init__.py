@@ -13,9 +13,9 @@ them reads a test set that a benchmark reports (``_dev_splits.py``):
 - ``calibration``: the threshold rule at a calibrated T (``calibration.py``);
 - ``criterion``: what the calibration bounds (``criterion.py``);
 - ``pseudo-labels``: an MLP on label spreading's own labels
-  (``pseudo_labels.py``).
+  (``pseudo_labels.py``);
 - ``mlp``: the supervised twin's network on feature vectors against
-  labelled-only linear models (``mlp.py``, issue #23).
+  labelled-only linear models (``mlp.py``, issue #23);
 - ``digits-default``: NS3L's default and one change at a time against
   ``LabelSpreading`` on digits as 64 features (``digits_default.py``, #23);
 - ``neighbour-mean``: the pool's negatives from its neighbours' mean spread

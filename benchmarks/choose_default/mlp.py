@@ -103,6 +103,9 @@ def mlp(which: str = "all") -> None:
         for arm, values in errors.items():
             means.setdefault(arm, []).append(float(np.nanmean(values)))
             print(f"  {arm:36s} {np.nanmean(values):6.2f}", flush=True)
-    print(f"mean error % over the {len(keys)} sets:")
+    # A refused arm (NaN on a set) is averaged over the sets every arm ran on,
+    # so that no arm's mean covers other sets than another's.
+    complete = ~np.isnan(np.array(list(means.values()))).any(axis=0)
+    print(f"mean error % over the {int(complete.sum())} sets every arm ran on:")
     for arm, values in means.items():
-        print(f"  {arm:36s} {np.nanmean(values):6.2f}")
+        print(f"  {arm:36s} {np.mean(np.array(values)[complete]):6.2f}")

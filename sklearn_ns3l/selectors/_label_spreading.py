@@ -48,8 +48,8 @@ class LabelSpreadingSelector(BaseStaticSelector):
     is then scaled to sum to 1. Each row is then marked as scikit-learn's
     ``LabelSpreading.predict`` labels a new row: from the mean of ``F`` over
     its neighbour list, itself included (``neighbour_mean``). The negatives
-    of row ``i`` are the classes ``c`` whose mean is below ``threshold_``,
-    never the row's most probable class. A row the labels never reached
+    of row ``i`` are the classes ``c`` whose mean is below their threshold
+    (``thresholds_``), never the row's most probable class. A row the labels never reached
     (all zeros, e.g. a component of the graph without a labelled row) gets
     no negatives.
 
@@ -59,9 +59,11 @@ class LabelSpreadingSelector(BaseStaticSelector):
     labelled rows; by default for each class separately, so that the rows
     of a rare class meet the target too (see Notes).
 
-    Inside :class:`~sklearn_ns3l.NS3LClassifier` the graph is built once per
-    fit over the labelled and unlabelled rows together
-    (:meth:`pool_negatives`); the labels of the pool are the propagated ones.
+    Inside :class:`~sklearn_ns3l.NS3LClassifier` the graph is built over
+    the labelled and unlabelled rows together (:meth:`pool_negatives`):
+    once per fit on the inputs, and again every few epochs on the network's
+    features (``selector_features``); the labels of the pool are the
+    propagated ones.
 
     Parameters
     ----------
