@@ -49,9 +49,9 @@ class LabelSpreadingSelector(BaseStaticSelector):
     ``LabelSpreading.predict`` labels a new row: from the mean of ``F`` over
     its neighbour list, itself included (``neighbour_mean``). The negatives
     of row ``i`` are the classes ``c`` whose mean is below their threshold
-    (``thresholds_``), never the row's most probable class. A row the labels never reached
-    (all zeros, e.g. a component of the graph without a labelled row) gets
-    no negatives.
+    (``thresholds_``), never the row's most probable class. A row the
+    labels never reached (all zeros, e.g. a component of the graph without a
+    labelled row) gets no negatives.
 
     The threshold is ``T``, or, with ``wrong_negative_rate``, the largest one
     under which the share of wrong negative labels (a row's true class
