@@ -341,7 +341,12 @@ def _drop(found: np.ndarray, drop: np.ndarray, k: int) -> np.ndarray:
 
 
 def connectivity(neighbours: np.ndarray, n_rows: int) -> sp.csr_matrix:
-    """CSR matrix with a one at ``(i, neighbours[i, j])``; -1 entries skipped."""
+    """CSR matrix with a one at ``(i, neighbours[i, j])``; -1 entries skipped.
+
+    One row per neighbour list, ``n_rows`` columns: the rows the lists point
+    into (square for the graph of the fitted rows; queries against them in
+    :meth:`LabelSpreadingSelector.transform`). Each row keeps its list's order.
+    """
     found = neighbours >= 0
     indptr = np.concatenate([[0], np.cumsum(found.sum(axis=1))])
     return sp.csr_matrix(
@@ -350,7 +355,7 @@ def connectivity(neighbours: np.ndarray, n_rows: int) -> sp.csr_matrix:
             neighbours[found].astype(np.int32 if n_rows < 2**31 else np.int64),
             indptr,
         ),
-        shape=(n_rows, n_rows),
+        shape=(len(neighbours), n_rows),
     )
 
 

@@ -24,12 +24,7 @@ from ._base import _FLOATS, BaseStaticSelector
 from ._calibration import calibrate, held_out_scores
 from ._faiss import EXACT_INDEX
 from ._knn_graph import NearestRowsIndex, connectivity, normalised_graph
-from ._spreading import (
-    negative_mask,
-    neighbour_mean,
-    normalise_rows,
-    spread_labels,
-)
+from ._spreading import negative_mask, neighbour_mean, spread_labels
 
 __all__ = ["LabelSpreadingSelector"]
 
@@ -489,11 +484,12 @@ class LabelSpreadingSelector(BaseStaticSelector):
 
     def _transform(self, X):
         neighbours = self.index_.search(X, min(self.n_neighbors_, self.index_.n_rows))
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        for column in neighbours.T:
-            found = column >= 0
-            proba[found] += self.label_distributions_[column[found]]
-        return negative_mask(normalise_rows(proba), self.thresholds_)
+        # The rule that marks the fitted rows with neighbour_mean, here over
+        # each new row's nearest fitted rows.
+        lists = connectivity(neighbours, self.index_.n_rows)
+        return negative_mask(
+            neighbour_mean(lists, self.label_distributions_), self.thresholds_
+        )
 
     def _validate_transform_input(self, X):
         check_is_fitted(self)

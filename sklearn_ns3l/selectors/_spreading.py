@@ -217,14 +217,16 @@ def normalise_rows(F: np.ndarray) -> np.ndarray:
 
 
 def neighbour_mean(graph, F: np.ndarray) -> np.ndarray:
-    """Each row's mean of ``F`` over its neighbour list, itself included.
+    """Each row's mean of ``F`` over its neighbour list.
 
     scikit-learn's inductive rule (``LabelSpreading.predict`` with the knn
-    kernel), applied to the rows the graph was built on: ``graph`` is the
-    connectivity matrix, one row per fitted row listing the row itself and
-    its nearest others, so ``graph @ F`` sums their spread distributions.
-    Rows are then scaled to sum to 1; a row no label reached through any
-    neighbour stays all zeros.
+    kernel): ``graph`` is a connectivity matrix
+    (:func:`._knn_graph.connectivity`) with one row per neighbour list and
+    one column per row of ``F``, so ``graph @ F`` sums the listed rows'
+    spread distributions. For the fitted rows it is ``graph_``, whose lists
+    hold each row itself and its nearest others; for new rows, their
+    nearest fitted rows. Rows are then scaled to sum to 1; a row no label
+    reached through any neighbour stays all zeros.
     """
     return normalise_rows(np.asarray(graph @ F, dtype=np.float64))
 
