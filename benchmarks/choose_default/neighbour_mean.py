@@ -48,6 +48,30 @@ def _keys(which: str) -> list[str]:
     ]
 
 
+def _report(label: str, arm: str, errors: list, before, extra: str = ""):
+    """Print one arm's errors and its paired difference to ``before``.
+
+    ``before``: the first arm's errors, None while that arm is printed.
+    Returns the errors the next arms are paired with.
+    """
+    paired = ""
+    if before is not None and len(errors) > 1:
+        delta = np.array(errors) - before
+        paired = (
+            f" vs before {delta.mean():+.2f} +- {delta.std(ddof=1):.2f}"
+            f" (better {int((delta < 0).sum())}, worse {int((delta > 0).sum())})"
+        )
+    elif before is not None:
+        paired = f" vs before {errors[0] - before[0]:+.2f}"
+    print(
+        f"{label:16s} {arm:26s} error "
+        + " ".join(f"{e:.2f}" for e in errors)
+        + f" mean={np.mean(errors):.2f}{extra}{paired}",
+        flush=True,
+    )
+    return np.array(errors) if before is None else before
+
+
 def fashion(seeds=(100, 101), max_epochs: int = 10) -> None:
     """The arms on Fashion-MNIST's development splits, on the network's features.
 
@@ -69,18 +93,7 @@ def fashion(seeds=(100, 101), max_epochs: int = 10) -> None:
             )
             clf.fit(X_train, y_semi)
             errors.append(100 * (1 - clf.score(X_dev, y_dev)))
-        paired = ""
-        if before is None:
-            before = np.array(errors)
-        else:
-            delta = np.array(errors) - before
-            paired = f" vs before {delta.mean():+.2f} +- {delta.std(ddof=1):.2f}"
-        print(
-            f"{'fashion-mnist':16s} {name:26s} error "
-            + " ".join(f"{e:.2f}" for e in errors)
-            + f" mean={np.mean(errors):.2f}{paired}",
-            flush=True,
-        )
+        before = _report("fashion-mnist", name, errors, before)
 
 
 def neighbour_mean(which: str = "all") -> None:
@@ -108,21 +121,4 @@ def neighbour_mean(which: str = "all") -> None:
                 )
                 marked += quality.n_negatives
                 wrong += quality.n_wrong_negatives
-            paired = ""
-            if before is None:
-                before = np.array(errors)
-            elif len(errors) > 1:
-                delta = np.array(errors) - before
-                paired = (
-                    f" vs before {delta.mean():+.2f} +- {delta.std(ddof=1):.2f}"
-                    f" (better {int((delta < 0).sum())}, worse "
-                    f"{int((delta > 0).sum())})"
-                )
-            else:
-                paired = f" vs before {errors[0] - before[0]:+.2f}"
-            print(
-                f"{key:16s} {name:26s} error "
-                + " ".join(f"{e:.2f}" for e in errors)
-                + f" mean={np.mean(errors):.2f} wrong {wrong}/{marked}{paired}",
-                flush=True,
-            )
+            before = _report(key, name, errors, before, f" wrong {wrong}/{marked}")
