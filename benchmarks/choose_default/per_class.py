@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 
@@ -61,24 +62,30 @@ def _negatives_share_thresholds(held_out, codes, rate, cap):
 
 
 @contextmanager
-def _negatives_share_rule():
-    """Label spreading's per-class rule swapped for the negatives' share."""
+def _calibration_replaced(calibrate):
+    """Label spreading's ``calibrate`` replaced, within the block, by
+    ``calibrate(original, scores, held_out, codes, **kwargs)``."""
     from sklearn_ns3l.selectors import _label_spreading
 
     original = _label_spreading.calibrate
-
-    def calibrate(scores, held_out, codes, **kwargs):
-        chosen = original(scores, held_out, codes, **{**kwargs, "per_class": False})
-        thresholds = _negatives_share_thresholds(
-            held_out, codes, kwargs["rate"], chosen.threshold
-        )
-        return type(chosen)(**{**chosen.__dict__, "thresholds": thresholds})
-
-    _label_spreading.calibrate = calibrate
+    _label_spreading.calibrate = partial(calibrate, original)
     try:
         yield
     finally:
         _label_spreading.calibrate = original
+
+
+def _negatives_share_calibrate(original, scores, held_out, codes, **kwargs):
+    chosen = original(scores, held_out, codes, **{**kwargs, "per_class": False})
+    thresholds = _negatives_share_thresholds(
+        held_out, codes, kwargs["rate"], chosen.threshold
+    )
+    return type(chosen)(**{**chosen.__dict__, "thresholds": thresholds})
+
+
+def _negatives_share_rule():
+    """Label spreading's per-class rule swapped for the negatives' share."""
+    return _calibration_replaced(_negatives_share_calibrate)
 
 
 ARMS = (
@@ -364,31 +371,23 @@ def book(which: str) -> None:
         experiment.CRITERION_ARMS = previous
 
 
-@contextmanager
+def _under_min_rows_calibrate(original, scores, held_out, codes, **kwargs):
+    chosen = original(scores, held_out, codes, **kwargs)
+    if kwargs["rate"] is not None or not chosen.thresholds.any():
+        return chosen
+    counts = np.asarray(kwargs["class_counts"])
+    small = counts < kwargs["min_class_rows"]
+    thresholds = np.where(small, 0.0, chosen.threshold)
+    return type(chosen)(**{**chosen.__dict__, "thresholds": thresholds})
+
+
 def _only_under_min_rows_unmarked():
     """At a fixed T, leave unmarked only the classes under ``min_class_rows``.
 
     The rule before the default also left unmarked the classes under the
     mean labelled count.
     """
-    from sklearn_ns3l.selectors import _label_spreading
-
-    original = _label_spreading.calibrate
-
-    def calibrate(scores, held_out, codes, **kwargs):
-        chosen = original(scores, held_out, codes, **kwargs)
-        if kwargs["rate"] is not None or not chosen.thresholds.any():
-            return chosen
-        counts = np.asarray(kwargs["class_counts"])
-        small = counts < kwargs["min_class_rows"]
-        thresholds = np.where(small, 0.0, chosen.threshold)
-        return type(chosen)(**{**chosen.__dict__, "thresholds": thresholds})
-
-    _label_spreading.calibrate = calibrate
-    try:
-        yield
-    finally:
-        _label_spreading.calibrate = original
+    return _calibration_replaced(_under_min_rows_calibrate)
 
 
 def fashion(data_path=None) -> None:
